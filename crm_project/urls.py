@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("crm/", include("crm.urls")),
+    path("teacher/", include("teacher.urls")),
+    path("student/", include("student.urls")),
+    path("admin/", admin.site.urls),
+]
