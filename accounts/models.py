@@ -1,0 +1,169 @@
+"""Users, roles and the menus roles give (user -> roles -> menus)."""
+
+from django.contrib.auth.models import AbstractUser, Permission
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Menu(models.Model):
+    """An entry of the left navigation; roles decide who sees it."""
+
+    class UrlType(models.TextChoices):
+        URL_NAME = "name", _("URL name")
+        ABSOLUTE = "absolute", _("Absolute URL")
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    url_type = models.CharField(
+        _("URL type"), max_length=10, choices=UrlType, default=UrlType.URL_NAME
+    )
+    url = models.CharField(
+        _("URL"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "A URL name such as 'crm:customer_list', or a path such as '/admin/'. "
+            "Leave empty for a group heading."
+        ),
+    )
+    icon = models.CharField(
+        _("icon"), max_length=40, blank=True, help_text=_("A Bootstrap icon name.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent menu"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("menu")
+        verbose_name_plural = _("menus")
+        ordering = ["order", "pk"]
+        indexes = [models.Index(fields=["order", "id"], name="menu_order_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.parent_id is not None:
+            if self.parent_id == self.pk:
+                errors["parent"] = _("A menu cannot be its own parent.")
+            elif self.parent.parent_id is not None:
+                errors["parent"] = _("Menus have one level of sub-menus only.")
+        if self.url:
+            if self.url_type == self.UrlType.URL_NAME:
+                try:
+                    reverse(self.url)
+                except NoReverseMatch:
+                    errors["url"] = _(
+                        "'%(url)s' is not the name of a page of this site."
+                    ) % {"url": self.url}
+            elif not self.url.startswith("/") or self.url.startswith("//"):
+                errors["url"] = _("An absolute URL must start with a single '/'.")
+        if errors:
+            raise ValidationError(errors)
+
+    def resolve_url(self) -> str | None:
+        """Return the path this menu links to, or None when it cannot be built."""
+        if not self.url:
+            return None
+        if self.url_type == self.UrlType.ABSOLUTE:
+            return self.url
+        try:
+            return reverse(self.url)
+        except NoReverseMatch:
+            return None
+
+
+class Role(models.Model):
+    """A named bundle of menus and permissions, assigned to users."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    menus = models.ManyToManyField(
+        Menu, verbose_name=_("menus"), blank=True, related_name="roles"
+    )
+    permissions = models.ManyToManyField(
+        Permission, verbose_name=_("permissions"), blank=True, related_name="roles"
+    )
+    home = models.ForeignKey(
+        Menu,
+        verbose_name=_("home page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Where users of this role land after logging in."),
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff member, teacher or student who can log in."""
+
+    display_name = models.CharField(_("display name"), max_length=64, blank=True)
+    campus = models.ForeignKey(
+        "crm.Branch",
+        verbose_name=_("campus"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+    )
+    roles = models.ManyToManyField(
+        Role, verbose_name=_("roles"), blank=True, related_name="users"
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Notification(models.Model):
+    """An in-app message to one user (duplicate lead, new submission, answer...)."""
+
+    recipient = models.ForeignKey(
+        User,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    text = models.CharField(_("text"), max_length=500)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    is_read = models.BooleanField(_("read"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "is_read", "-created_at"],
+                name="notification_inbox_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(link__startswith="//")
+                & (models.Q(link="") | models.Q(link__startswith="/")),
+                name="notification_link_is_local",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,514 @@
+"""The school and its customers: campuses, courses, classes, leads, enrollments."""
+
+import uuid
+from decimal import Decimal
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.contracts import validate_contract_template
+from crm.fields import PhoneNumberField, QQNumberField
+
+
+class Branch(models.Model):
+    """A campus of the school."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("campus")
+        verbose_name_plural = _("campuses")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Course(models.Model):
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    price = models.DecimalField(
+        _("price"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    period_months = models.PositiveSmallIntegerField(
+        _("period (months)"), validators=[MinValueValidator(1)]
+    )
+    outline = models.TextField(_("syllabus"), blank=True)
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="course_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_months__gte=1), name="course_period_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContractTemplate(models.Model):
+    """Contract text with placeholders filled in for each enrollment."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    content = models.TextField(
+        _("content"),
+        validators=[validate_contract_template],
+        help_text=_(
+            "Placeholders: {{ customer }}, {{ id_number }}, {{ course }}, "
+            "{{ class }}, {{ campus }}, {{ price }}, {{ start_date }}, {{ date }}."
+        ),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contract template")
+        verbose_name_plural = _("contract templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClassList(models.Model):
+    """One class (cohort) of a course at a campus, e.g. "Python full-stack S9"."""
+
+    class ClassType(models.TextChoices):
+        FULL_TIME = "full_time", _("Full-time")
+        WEEKEND = "weekend", _("Weekend")
+        ONLINE = "online", _("Online")
+
+    name = models.CharField(
+        _("name"),
+        max_length=64,
+        blank=True,
+        help_text=_("Shown everywhere; defaults to course and semester."),
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("campus"), on_delete=models.PROTECT
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT
+    )
+    class_type = models.CharField(
+        _("class type"), max_length=16, choices=ClassType, db_index=True
+    )
+    semester = models.PositiveSmallIntegerField(
+        _("semester"), validators=[MinValueValidator(1)]
+    )
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("teachers"),
+        blank=True,
+        related_name="teaching_classes",
+    )
+    start_date = models.DateField(_("start date"), db_index=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    seats = models.PositiveSmallIntegerField(_("seats"), null=True, blank=True)
+    contract_template = models.ForeignKey(
+        ContractTemplate,
+        verbose_name=_("contract template"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+
+    class Meta:
+        verbose_name = _("class")
+        verbose_name_plural = _("classes")
+        ordering = ["-start_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "course", "class_type", "semester"],
+                name="class_unique_per_branch_course_type_semester",
+                violation_error_message=_(
+                    "This campus already has a class of this course, type and semester."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gt=F("start_date")),
+                name="class_end_after_start",
+                violation_error_message=_("The end date must be after the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(semester__gte=1), name="class_semester_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.course.name} {self.semester}"
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=32, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A lead and, once enrolled, a student's personal record."""
+
+    class Source(models.TextChoices):
+        QQ_GROUP = "qq_group", _("QQ group")
+        REFERRAL = "referral", _("Referral")
+        WEBSITE = "website", _("Official website")
+        BAIDU_ADS = "baidu_ads", _("Baidu ads")
+        CTO51 = "51cto", _("51CTO")
+        ZHIHU = "zhihu", _("Zhihu")
+        TENCENT_CLASS = "tencent_class", _("Tencent classroom")
+        MARKETING = "marketing", _("Marketing")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        NOT_ENROLLED = "not_enrolled", _("Not enrolled")
+        ENROLLED = "enrolled", _("Enrolled")
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    qq = QQNumberField(_("QQ"), max_length=12, null=True, blank=True)
+    qq_name = models.CharField(_("QQ nickname"), max_length=64, blank=True)
+    phone = PhoneNumberField(_("phone"), max_length=12, null=True, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source, default=Source.QQ_GROUP
+    )
+    referral_from = models.CharField(
+        _("referred by"),
+        max_length=64,
+        blank=True,
+        help_text=_("Name or QQ of whoever referred this lead."),
+    )
+    consult_course = models.ForeignKey(
+        Course,
+        verbose_name=_("course asked about"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), blank=True, related_name="customers"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status, default=Status.NOT_ENROLLED
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
+        related_name="customers",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    # Personal data, filled in by the customer on the enrollment form.
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    emergency_contact = models.CharField(
+        _("emergency contact"), max_length=64, blank=True
+    )
+    emergency_phone = PhoneNumberField(
+        _("emergency contact phone"), max_length=12, null=True, blank=True
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qq"],
+                name="customer_qq_unique",
+                violation_error_message=_("A customer with this QQ already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["phone"],
+                name="customer_phone_unique",
+                violation_error_message=_(
+                    "A customer with this phone number already exists."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(qq__isnull=False) | Q(phone__isnull=False),
+                name="customer_has_qq_or_phone",
+                violation_error_message=_("Enter a QQ number or a phone number."),
+            ),
+            # Empty identifiers are NULL, so that uniqueness ignores them.
+            models.CheckConstraint(
+                condition=~Q(qq="") & ~Q(phone="") & ~Q(emergency_phone=""),
+                name="customer_identifiers_not_empty",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["source"], name="customer_source_idx"),
+            models.Index(fields=["status"], name="customer_status_idx"),
+            models.Index(fields=["created_at"], name="customer_created_idx"),
+            models.Index(fields=["last_followup_at"], name="customer_last_fu_idx"),
+            models.Index(
+                fields=["consultant", "-created_at"], name="customer_owner_created_idx"
+            ),
+            models.Index(
+                fields=["consultant", "last_followup_at"],
+                name="customer_owner_fu_idx",
+            ),
+            models.Index(fields=["name"], name="customer_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.qq_name or self.qq or self.phone or f"#{self.pk}"
+
+    def clean(self) -> None:
+        # Blank identifiers are skipped by clean_fields(); store them as NULL so
+        # that the unique constraints ignore them.
+        self.qq = self.qq or None
+        self.phone = self.phone or None
+        self.emergency_phone = self.emergency_phone or None
+        if not self.qq and not self.phone:
+            raise ValidationError(_("Enter a QQ number or a phone number."))
+
+
+class CustomerFollowUp(models.Model):
+    """One contact with a lead and what the consultant made of it."""
+
+    class Intention(models.TextChoices):
+        WITHIN_2_WEEKS = "2_weeks", _("Will enrol within 2 weeks")
+        WITHIN_MONTH = "1_month", _("Will enrol within a month")
+        NO_PLAN = "no_plan", _("No plan to enrol yet")
+        ENROLLED_ELSEWHERE = "elsewhere", _("Enrolled elsewhere")
+        ENROLLED = "enrolled", _("Enrolled")
+        BLACKLISTED = "blacklisted", _("Blacklisted")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="followups",
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
+        related_name="followups",
+    )
+    content = models.TextField(_("content"))
+    intention = models.CharField(_("intention"), max_length=16, choices=Intention)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["customer", "-created_at"], name="followup_timeline_idx"
+            ),
+            models.Index(
+                fields=["consultant", "created_at"], name="followup_owner_time_idx"
+            ),
+            models.Index(fields=["created_at"], name="followup_created_idx"),
+            models.Index(fields=["intention"], name="followup_intention_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.get_intention_display()}"
+
+
+class Enrollment(models.Model):
+    """A customer's enrollment in a class, from the link to the approved contract."""
+
+    class State(models.TextChoices):
+        LINK_SENT = "link_sent", _("Link sent")
+        SUBMITTED = "submitted", _("Submitted, waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    class_list = models.ForeignKey(
+        ClassList,
+        verbose_name=_("class"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=State, default=State.LINK_SENT
+    )
+    contract_agreed = models.BooleanField(_("contract agreed"), default=False)
+    contract_agreed_at = models.DateTimeField(
+        _("contract agreed at"), null=True, blank=True
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    reject_reason = models.TextField(_("reason for rejection"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "class_list"],
+                name="enrollment_unique_customer_class",
+                violation_error_message=_(
+                    "This customer already has an enrollment in this class."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="approved")
+                | Q(approved_at__isnull=False, approved_by__isnull=False),
+                name="enrollment_approved_has_approver",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rejected") | ~Q(reject_reason=""),
+                name="enrollment_rejected_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(contract_agreed=False)
+                | Q(contract_agreed_at__isnull=False),
+                name="enrollment_agreement_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["state", "-submitted_at"], name="enrollment_state_idx"
+            ),
+            models.Index(fields=["approved_at"], name="enrollment_approved_idx"),
+            models.Index(fields=["created_at"], name="enrollment_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.class_list}"
+
+
+def enrollment_document_path(instance: "EnrollmentDocument", filename: str) -> str:
+    """Return a generated storage path; the client's file name is never used."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    if suffix not in {".jpg", ".jpeg", ".png", ".pdf"}:
+        suffix = ""
+    return f"private/enrollment/{instance.enrollment_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class EnrollmentDocument(models.Model):
+    """An ID document uploaded with the enrollment form."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment"),
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
+    file = models.FileField(
+        _("file"), upload_to=enrollment_document_path, max_length=255
+    )
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrollment document")
+        verbose_name_plural = _("enrollment documents")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Payment(models.Model):
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit")
+        TUITION = "tuition", _("Tuition")
+        REFUND = "refund", _("Refund")
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Always positive; a refund is subtracted by its kind."),
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payment_amount_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="payment_created_idx"),
+            models.Index(fields=["kind", "created_at"], name="payment_kind_time_idx"),
+            models.Index(
+                fields=["consultant", "created_at"], name="payment_owner_time_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
