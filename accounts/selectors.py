@@ -1,0 +1,109 @@
+"""Reads about users: their menu tree and the page they land on."""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from accounts.models import Menu, Role, User
+
+
+@dataclass
+class MenuItem:
+    name: str
+    url: str | None
+    icon: str
+    order: int
+    pk: int
+    children: list["MenuItem"] = field(default_factory=list)
+    active: bool = False
+
+
+def _item(menu: Menu) -> MenuItem:
+    # Seeded menu names are English msgids; names an admin typed pass unchanged.
+    return MenuItem(
+        name=gettext(menu.name),
+        url=menu.resolve_url(),
+        icon=menu.icon,
+        order=menu.order,
+        pk=menu.pk,
+    )
+
+
+def user_menu(*, user: User, path: str = "") -> list[MenuItem]:
+    """Return the user's menu tree (roles -> menus), de-duplicated and ordered.
+
+    A sub-menu granted without its parent still appears under the parent's
+    heading. Entries whose URL cannot be built are left out, and so are empty
+    headings. The entry whose URL is the longest prefix of ``path`` is active.
+    """
+    if not user.is_authenticated:
+        return []
+    menus = (
+        Menu.objects.filter(roles__users=user)
+        .select_related("parent")
+        .order_by("order", "pk")
+        .distinct()
+    )
+    top: dict[int, MenuItem] = {}
+    children: dict[int, dict[int, MenuItem]] = {}
+    for menu in menus:
+        if menu.parent_id is None:
+            top.setdefault(menu.pk, _item(menu))
+        else:
+            top.setdefault(menu.parent_id, _item(menu.parent))
+            children.setdefault(menu.parent_id, {})[menu.pk] = _item(menu)
+    tree = []
+    for parent in sorted(top.values(), key=lambda m: (m.order, m.pk)):
+        kids = sorted(
+            children.get(parent.pk, {}).values(), key=lambda m: (m.order, m.pk)
+        )
+        parent.children = [kid for kid in kids if kid.url]
+        if parent.url or parent.children:
+            tree.append(parent)
+    _mark_active(tree, path)
+    return tree
+
+
+def _mark_active(tree: list[MenuItem], path: str) -> None:
+    best: MenuItem | None = None
+    for item in tree:
+        for candidate in [item, *item.children]:
+            url = candidate.url
+            if not url or not path.startswith(url):
+                continue
+            if url != path and url != "/" and not url.endswith("/"):
+                continue  # "/crm" must not match "/crmx/"
+            if best is None or len(url) > len(best.url):
+                best = candidate
+    if best is not None:
+        best.active = True
+        for item in tree:
+            if best in item.children:
+                item.active = True
+
+
+def home_url(*, user: User) -> str | None:
+    """Return where ``user`` lands after logging in, None if nowhere.
+
+    The home of the user's role whose home menu comes first wins (so an
+    admin who also sells lands on the admin home); superusers without a role
+    land on the admin index; otherwise the first entry of the user's menu.
+    """
+    roles = (
+        Role.objects.filter(users=user, home__isnull=False)
+        .select_related("home")
+        .order_by("home__order", "pk")
+    )
+    for role in roles:
+        url = role.home.resolve_url()
+        if url:
+            return url
+    if user.is_superuser:
+        return reverse("admin:index")
+    for item in user_menu(user=user):
+        if item.url:
+            return item.url
+        if item.children:
+            return item.children[0].url
+    return None

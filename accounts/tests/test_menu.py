@@ -1,0 +1,93 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import Menu
+from accounts.selectors import user_menu
+from tests.factories import MenuFactory, RoleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(tree):
+    return [(item.name, [child.name for child in item.children]) for item in tree]
+
+
+def test_user_sees_the_menus_of_all_their_roles_once_and_in_order():
+    reports = MenuFactory(name="Reports", order=30)
+    customers = MenuFactory(name="Customers", order=10)
+    classes = MenuFactory(name="Classes", order=20)
+    sales = RoleFactory(menus=[customers, reports])
+    manager = RoleFactory(menus=[reports, classes])
+    user = UserFactory(roles=[sales, manager])
+
+    assert names(user_menu(user=user)) == [
+        ("Customers", []),
+        ("Classes", []),
+        ("Reports", []),
+    ]
+
+
+def test_user_without_roles_or_anonymous_sees_no_menu(django_user_model):
+    MenuFactory()
+    assert user_menu(user=UserFactory()) == []
+    from django.contrib.auth.models import AnonymousUser
+
+    assert user_menu(user=AnonymousUser()) == []
+
+
+def test_menus_of_other_roles_are_not_shown():
+    mine, theirs = MenuFactory(name="Mine"), MenuFactory(name="Theirs")
+    RoleFactory(menus=[theirs])
+    user = UserFactory(roles=[RoleFactory(menus=[mine])])
+    assert names(user_menu(user=user)) == [("Mine", [])]
+
+
+def test_sub_menu_appears_under_its_parent_heading_even_if_only_child_granted():
+    group = MenuFactory(name="Teaching", url="", order=5)
+    child_b = MenuFactory(name="Grades", parent=group, order=2)
+    child_a = MenuFactory(name="Roll call", parent=group, order=1)
+    MenuFactory(name="Not granted", parent=group, order=3)
+    user = UserFactory(roles=[RoleFactory(menus=[child_b, child_a])])
+    assert names(user_menu(user=user)) == [("Teaching", ["Roll call", "Grades"])]
+
+
+def test_empty_heading_and_unresolvable_url_name_are_left_out():
+    heading = MenuFactory(name="Empty heading", url="")
+    broken = MenuFactory(name="Broken", url_type=Menu.UrlType.URL_NAME, url="nope:none")
+    ok = MenuFactory(name="Ok", url_type=Menu.UrlType.URL_NAME, url="crm:customer_list")
+    user = UserFactory(roles=[RoleFactory(menus=[heading, broken, ok])])
+    tree = user_menu(user=user)
+    assert names(tree) == [("Ok", [])]
+    assert tree[0].url == "/crm/customers/"
+
+
+def test_entry_with_longest_matching_prefix_is_active():
+    crm = MenuFactory(name="CRM", url="/crm/")
+    customers = MenuFactory(name="Customers", url="/crm/customers/")
+    other = MenuFactory(name="Other", url="/crmx/")
+    user = UserFactory(roles=[RoleFactory(menus=[crm, customers, other])])
+    tree = {item.name: item for item in user_menu(user=user, path="/crm/customers/7/")}
+    assert tree["Customers"].active
+    assert not tree["CRM"].active and not tree["Other"].active
+
+
+def test_menu_is_built_in_one_query(django_assert_num_queries):
+    menus = [MenuFactory() for _ in range(12)]
+    user = UserFactory(
+        roles=[RoleFactory(menus=menus[:6]), RoleFactory(menus=menus[3:])]
+    )
+    with django_assert_num_queries(1):
+        assert len(user_menu(user=user)) == 12
+
+
+def test_menu_validation_rejects_unknown_url_name_deep_nesting_and_foreign_urls():
+    with pytest.raises(ValidationError) as error:
+        Menu(name="x", url_type=Menu.UrlType.URL_NAME, url="no:such").full_clean()
+    assert "not the name of a page" in str(error.value)
+    with pytest.raises(ValidationError):
+        Menu(
+            name="y", url_type=Menu.UrlType.ABSOLUTE, url="//evil.example"
+        ).full_clean()
+    child = MenuFactory(parent=MenuFactory())
+    with pytest.raises(ValidationError, match="one level"):
+        Menu(name="z", url="/z/", url_type="absolute", parent=child).full_clean()
