@@ -11,9 +11,10 @@ def customer_search_q(term: str) -> Q:
     """Return a filter matching ``term`` against name, nickname, QQ and phone.
 
     A term that normalises to a QQ or phone number is also matched exactly in
-    canonical form, so "138-1234-5678" finds 13812345678.
+    canonical form, so "138-1234-5678" finds 13812345678. NUL characters,
+    which PostgreSQL refuses in text, are dropped.
     """
-    term = term.strip()
+    term = term.replace("\x00", "").strip()
     condition = Q(name__icontains=term) | Q(qq_name__icontains=term)
     for normalize, field in ((normalize_qq, "qq"), (normalize_phone, "phone")):
         try:
@@ -28,6 +29,6 @@ def customer_search_q(term: str) -> Q:
 def customer_list_owned(*, user: User, search: str = "") -> QuerySet[Customer]:
     """Return the customers ``user`` owns, newest first, ready for a list page."""
     customers = Customer.objects.filter(consultant=user)
-    if search.strip():
+    if search.replace("\x00", "").strip():
         customers = customers.filter(customer_search_q(search))
     return customers.select_related("consult_course").order_by("-created_at", "-pk")
