@@ -284,19 +284,23 @@ def _seed_school() -> dict:
 
 
 def _seed_roles() -> None:
+    """Create the demo menus and roles; re-running restores their demo grants.
+
+    Menus are updated to what the code says, so a later release can move a
+    menu; grants are only ever added, never taken away.
+    """
     menus = {}
     for name, url_type, url, icon, order in MENUS:
-        menus[name], _ = Menu.objects.get_or_create(
+        menus[name], _ = Menu.objects.update_or_create(
             name=name,
             defaults={"url_type": url_type, "url": url, "icon": icon, "order": order},
         )
     for role_name, (home, menu_names, permissions) in ROLES.items():
-        role, created = Role.objects.get_or_create(
+        role, _ = Role.objects.get_or_create(
             name=role_name, defaults={"home": menus[home]}
         )
-        if created:
-            role.menus.set([menus[m] for m in menu_names])
-            role.permissions.set(_permissions(permissions))
+        role.menus.add(*[menus[m] for m in menu_names])
+        role.permissions.add(*_permissions(permissions))
 
 
 def _seed_users(school: dict) -> dict[str, User]:
@@ -315,7 +319,7 @@ def _seed_users(school: dict) -> dict[str, User]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-            user.roles.set(Role.objects.filter(name__in=role_names))
+        user.roles.add(*Role.objects.filter(name__in=role_names))
         users[username] = user
     school["s9"].teachers.add(users["teacher"])
     school["linux40"].teachers.add(users["teacher"])

@@ -17,3 +17,10 @@ class QuestionAdmin(admin.ModelAdmin):
     search_fields = ("title", "body")
     raw_id_fields = ("author",)
     inlines = [AnswerInline]
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    list_display = ("question", "author", "created_at")
+    list_select_related = ("question", "author")
+    raw_id_fields = ("question", "author")
