@@ -2,6 +2,9 @@
 
 import pytest
 
+# The session-wide Chromium (`browser` fixture) for every browser test.
+pytest_plugins = ["tests.browser.chromium"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):

@@ -1,8 +1,9 @@
 """Reads about users: their menu tree and the page they land on."""
 
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext
 
 from accounts.models import Menu, Role, User
@@ -17,6 +18,33 @@ class MenuItem:
     pk: int
     children: list["MenuItem"] = field(default_factory=list)
     active: bool = False
+
+
+def url_allowed(user: User, url: str) -> bool:
+    """Return True if the permission rules would let ``user`` GET ``url``.
+
+    Links to pages no rule guards (the home page, ...) are allowed; links
+    that leave the site cannot be checked and are allowed too.
+    """
+    from kingadmin.permissions import registry
+
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return True
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return False
+    if not registry.guards(match.view_name):
+        return True
+    return bool(
+        registry.decide(
+            user,
+            url_name=match.view_name,
+            url_kwargs=match.kwargs,
+            query=parse_qs(parts.query, keep_blank_values=True),
+        )
+    )
 
 
 def _item(menu: Menu) -> MenuItem:
@@ -34,8 +62,9 @@ def user_menu(*, user: User, path: str = "") -> list[MenuItem]:
     """Return the user's menu tree (roles -> menus), de-duplicated and ordered.
 
     A sub-menu granted without its parent still appears under the parent's
-    heading. Entries whose URL cannot be built are left out, and so are empty
-    headings. The entry whose URL is the longest prefix of ``path`` is active.
+    heading. Entries whose URL cannot be built, or whose page the permission
+    rules would refuse the user, are left out, and so are empty headings. The
+    entry whose URL is the longest prefix of ``path`` is active.
     """
     if not user.is_authenticated:
         return []
@@ -97,10 +126,10 @@ def home_url(*, user: User) -> str | None:
     )
     for role in roles:
         url = role.home.resolve_url()
-        if url:
+        if url and url_allowed(user, url):
             return url
     if user.is_superuser:
-        return reverse("admin:index")
+        return reverse("kingadmin:index")
     for item in user_menu(user=user):
         if item.url:
             return item.url

@@ -97,16 +97,23 @@ DEMO_LOGINS = [
 # Menu names are English msgids, shown translated (see accounts.selectors).
 MENUS = [
     # name, url type, url, icon, order
-    (gettext_noop("Administration"), "absolute", "/admin/", "gear", 5),
+    (gettext_noop("Administration"), "name", "kingadmin:index", "gear", 5),
+    (
+        gettext_noop("Customers"),
+        "absolute",
+        "/kingadmin/crm/customer/",
+        "person-lines-fill",
+        12,
+    ),
     (gettext_noop("My customers"), "name", "crm:customer_list", "people", 10),
     (gettext_noop("My classes"), "name", "teacher:class_list", "easel", 20),
     (gettext_noop("My study"), "name", "student:home", "mortarboard", 30),
 ]
 
 SALES_PERMISSIONS = [
-    "crm.view_customer",
+    "crm.view_own_customers",
+    "crm.change_own_customers",
     "crm.add_customer",
-    "crm.change_customer",
     "crm.view_customerfollowup",
     "crm.add_customerfollowup",
     "crm.view_enrollment",
@@ -123,11 +130,17 @@ SALES_PERMISSIONS = [
 ROLES = {
     # role: (home menu, menus, permissions)
     "Admin": ("Administration", ["Administration"], "__all__"),
-    "Sales": ("My customers", ["My customers"], SALES_PERMISSIONS),
+    "Sales": ("My customers", ["My customers", "Customers"], SALES_PERMISSIONS),
     "Sales manager": (
         "My customers",
-        ["My customers"],
-        [*SALES_PERMISSIONS, "crm.change_enrollment", "crm.delete_customer"],
+        ["My customers", "Customers"],
+        [
+            *SALES_PERMISSIONS,
+            "crm.view_customer",
+            "crm.change_customer",
+            "crm.change_enrollment",
+            "crm.delete_customer",
+        ],
     ),
     "Teacher": (
         "My classes",
@@ -207,7 +220,13 @@ def _permissions(names: list[str] | str) -> list[Permission]:
     if names == "__all__":
         return list(
             Permission.objects.filter(
-                content_type__app_label__in=["accounts", "crm", "teacher", "student"]
+                content_type__app_label__in=[
+                    "accounts",
+                    "crm",
+                    "teacher",
+                    "student",
+                    "kingadmin",
+                ]
             )
         )
     found = []

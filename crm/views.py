@@ -1,17 +1,16 @@
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from crm.selectors import customer_list_owned
+from kingadmin.decorators import rule_required
 
 CUSTOMERS_PER_PAGE = 25
 
 
 @require_GET
-@login_required
-@permission_required("crm.view_customer", raise_exception=True)
+@rule_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     """List the customers the logged-in consultant owns."""
     search = request.GET.get("q", "")[:100]

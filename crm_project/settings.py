@@ -52,9 +52,10 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "crm",
-    "kingadmin",
     "student",
     "teacher",
+    # Last: its post_migrate stores the permission rules of all the apps above.
+    "kingadmin",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+import kingadmin
 from accounts import views as account_views
 
 urlpatterns = [
@@ -10,5 +11,6 @@ urlpatterns = [
     path("crm/", include("crm.urls")),
     path("teacher/", include("teacher.urls")),
     path("student/", include("student.urls")),
+    path("kingadmin/", kingadmin.site.urls),
     path("admin/", admin.site.urls),
 ]

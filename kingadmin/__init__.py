@@ -1,0 +1,37 @@
+"""kingadmin: the project's generic admin and permission engine.
+
+Usage in an app's ``kingadmin.py``::
+
+    import kingadmin
+
+    @kingadmin.register(Customer)
+    class CustomerAdmin(kingadmin.ModelAdmin):
+        list_display = ("name", "qq", "consultant")
+"""
+
+from kingadmin.sites import AdminSite, AlreadyRegistered, NotRegistered, register, site
+
+__all__ = [
+    "AdminSite",
+    "AlreadyRegistered",
+    "ModelAdmin",
+    "NotRegistered",
+    "SimpleListFilter",
+    "action",
+    "display",
+    "register",
+    "site",
+]
+
+
+def __getattr__(name):
+    # Options import models, so they load lazily (after the app registry).
+    if name in {"ModelAdmin", "action", "display"}:
+        from kingadmin import options
+
+        return getattr(options, name)
+    if name == "SimpleListFilter":
+        from kingadmin.filters import SimpleListFilter
+
+        return SimpleListFilter
+    raise AttributeError(name)

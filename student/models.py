@@ -35,7 +35,6 @@ class Question(models.Model):
         verbose_name = _("question")
         verbose_name_plural = _("questions")
         ordering = ["-created_at", "-pk"]
-        permissions = [("use_student_portal", _("Can use the student portal"))]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="question_status_idx"),
             models.Index(fields=["author", "-created_at"], name="question_author_idx"),

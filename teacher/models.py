@@ -37,7 +37,6 @@ class CourseRecord(models.Model):
         verbose_name = _("lesson record")
         verbose_name_plural = _("lesson records")
         ordering = ["class_list", "lesson_number"]
-        permissions = [("use_teacher_portal", _("Can use the teacher portal"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["class_list", "lesson_number"],

@@ -29,7 +29,7 @@ def login(client, username, password=PASSWORD, next_url=None, ip="10.0.0.1"):
         ("manager", "/crm/customers/"),
         ("teacher", "/teacher/"),
         ("student", "/student/"),
-        ("admin", "/admin/"),
+        ("admin", "/kingadmin/"),
     ],
 )
 def test_each_demo_login_lands_on_the_home_of_its_role(demo, client, username, home):

@@ -13,7 +13,8 @@ def sales(db):
     from django.contrib.auth.models import Permission
 
     role = RoleFactory(
-        name="Sales", permissions=[Permission.objects.get(codename="view_customer")]
+        name="Sales",
+        permissions=[Permission.objects.get(codename="view_own_customers")],
     )
     return UserFactory(username="sales", roles=[role])
 

@@ -30,7 +30,6 @@ class Migration(migrations.Migration):
                 'verbose_name': 'question',
                 'verbose_name_plural': 'questions',
                 'ordering': ['-created_at', '-pk'],
-                'permissions': [('use_student_portal', 'Can use the student portal')],
             },
         ),
         migrations.CreateModel(

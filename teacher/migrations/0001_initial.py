@@ -35,7 +35,6 @@ class Migration(migrations.Migration):
                 'verbose_name': 'lesson record',
                 'verbose_name_plural': 'lesson records',
                 'ordering': ['class_list', 'lesson_number'],
-                'permissions': [('use_teacher_portal', 'Can use the teacher portal')],
             },
         ),
         migrations.CreateModel(

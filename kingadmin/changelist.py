@@ -1,0 +1,454 @@
+"""The list page: request -> queryset -> page, in one fixed order.
+
+Base queryset (row rules) -> filters -> search -> select_related -> total
+ordering (pk appended) -> page. Only parameters built from the admin options
+reach ``.filter()`` / ``.order_by()``; anything else is ignored and reported.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from functools import reduce
+from urllib.parse import urlencode
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
+from django.utils.html import strip_tags
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from kingadmin.formatting import (
+    EMPTY,
+    display_for_field,
+    display_for_value,
+    text_for_field,
+)
+
+PAGE_VAR = "p"
+SEARCH_VAR = "q"
+ORDER_VAR = "o"
+PER_PAGE_VAR = "per_page"
+EXPORT_FORMAT_VAR = "format"
+RESERVED_VARS = frozenset({PAGE_VAR, SEARCH_VAR, ORDER_VAR, PER_PAGE_VAR})
+MAX_SEARCH_LENGTH = 200
+NAMING_FIELDS = frozenset({"name", "title", "username", "display_name"})
+
+
+def resolve_field_path(model, path: str) -> list[models.Field]:
+    """Return the fields along ``a__b__c`` from ``model``; raise FieldDoesNotExist."""
+    fields = []
+    current = model
+    for part in path.split(LOOKUP_SEP):
+        if current is None:
+            raise FieldDoesNotExist(f"{path!r} goes past a non-relation field")
+        field = current._meta.get_field(part)
+        fields.append(field)
+        current = field.related_model if field.is_relation else None
+    return fields
+
+
+def path_spawns_duplicates(model, path: str) -> bool:
+    """Return True if following ``path`` may return a row more than once."""
+    return any(f.many_to_many or f.one_to_many for f in resolve_field_path(model, path))
+
+
+def search_queryset(queryset: QuerySet, search_fields, term: str):
+    """Return ``(queryset, may_have_duplicates)`` matching ``term`` (see ModelAdmin)."""
+    term = term.replace("\x00", "").strip()[:MAX_SEARCH_LENGTH]
+    if not term or not search_fields:
+        return queryset, False
+    lookups = []
+    duplicates = False
+    for name in search_fields:
+        if name.startswith("^"):
+            path, lookup = name[1:], "istartswith"
+        elif name.startswith("="):
+            path, lookup = name[1:], "iexact"
+        else:
+            path, lookup = name, "icontains"
+        duplicates = duplicates or path_spawns_duplicates(queryset.model, path)
+        lookups.append(f"{path}__{lookup}")
+    for word in term.split():
+        queryset = queryset.filter(
+            reduce(operator.or_, (Q(**{lookup: word}) for lookup in lookups))
+        )
+    return queryset, duplicates
+
+
+@dataclass
+class Column:
+    """One column of the list: header, how to get a cell, how to sort by it."""
+
+    name: str
+    header: str
+    getter: object
+    order_field: str | None = None
+    link: bool = False
+    boolean: bool = False
+    model_field: models.Field | None = None
+    related_path: str | None = None
+    empty: str = EMPTY
+
+    @classmethod
+    def build(cls, model_admin, name: str, *, link: bool = False) -> Column:
+        """Return the column for a list_display entry (validated by checks)."""
+        model = model_admin.model
+        if name == "__str__":
+            return cls(name, capfirst(model._meta.verbose_name), str, link=link)
+        if callable(name):
+            raise TypeError("list_display entries are names, not callables")
+        if hasattr(model_admin, name) and not _is_field(model, name):
+            func = getattr(model_admin, name)
+            return cls._from_callable(name, func, link, pass_obj=True)
+        if LOOKUP_SEP in name:
+            fields = resolve_field_path(model, name)
+            last = fields[-1]
+            # "consult_course__name" reads better as "Course asked about".
+            named_by = fields[-2] if last.name in NAMING_FIELDS else last
+            return cls(
+                name,
+                capfirst(named_by.verbose_name),
+                None,
+                order_field=name,
+                link=link,
+                boolean=isinstance(last, models.BooleanField),
+                model_field=last,
+                related_path=LOOKUP_SEP.join(name.split(LOOKUP_SEP)[:-1]),
+            )
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            attr = getattr(model, name)
+            return cls._from_callable(name, attr, link, pass_obj=False)
+        return cls(
+            name,
+            capfirst(model_field.verbose_name),
+            None,
+            order_field=None if model_field.many_to_many else name,
+            link=link,
+            boolean=isinstance(model_field, models.BooleanField),
+            model_field=model_field,
+        )
+
+    @classmethod
+    def _from_callable(cls, name, func, link, *, pass_obj):
+        header = getattr(func, "short_description", None) or capfirst(
+            name.replace("_", " ")
+        )
+        # Admin methods are bound (take obj); model methods and properties are
+        # looked up on the row itself.
+        getter = func if pass_obj else operator.attrgetter(name)
+        source = func.fget if isinstance(func, property) else func
+        return cls(
+            name,
+            header,
+            getter,
+            order_field=getattr(source, "admin_order_field", None),
+            link=link,
+            boolean=getattr(source, "boolean", False),
+            empty=getattr(source, "empty_value_display", EMPTY),
+        )
+
+    @property
+    def sortable(self) -> bool:
+        return self.order_field is not None
+
+    def _raw(self, obj):
+        if self.model_field is not None:
+            target = obj
+            if self.related_path:
+                for part in self.related_path.split(LOOKUP_SEP):
+                    target = getattr(target, part, None)
+                    if target is None:
+                        return None, None
+            return target, self.model_field
+        value = self.getter(obj)
+        return value, None
+
+    def value(self, obj):
+        """Return the cell for ``obj``: escaped by the template unless format_html."""
+        target, model_field = self._raw(obj)
+        if model_field is not None:
+            if target is None:
+                return self.empty
+            return display_for_field(target, model_field)
+        if callable(target) and not isinstance(target, models.Model):
+            target = target()
+        if target is None or target == "":
+            return self.empty
+        return display_for_value(target, boolean=self.boolean)
+
+    def text(self, obj) -> object:
+        """Return the plain value of the cell for ``obj`` (exports)."""
+        target, model_field = self._raw(obj)
+        if model_field is not None:
+            if target is None:
+                return ""
+            if model_field.choices or model_field.is_relation:
+                return text_for_field(target, model_field)
+            return getattr(target, model_field.attname)
+        if callable(target) and not isinstance(target, models.Model):
+            target = target()
+        if isinstance(target, str):
+            return strip_tags(target)
+        if target is None:
+            return ""
+        if isinstance(target, models.Model):
+            return str(target)
+        return target
+
+
+def _is_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def elided_page_range(current: int, last: int, *, each_side: int = 2, ends: int = 1):
+    """Yield page numbers around ``current`` and at the ends, None for a gap."""
+    if last <= (each_side + ends) * 2 + 1:
+        yield from range(1, last + 1)
+        return
+    shown = set(range(1, ends + 1)) | set(range(last - ends + 1, last + 1))
+    shown |= set(range(max(1, current - each_side), min(last, current + each_side) + 1))
+    previous = 0
+    for number in sorted(shown):
+        if number - previous > 1:
+            yield None
+        yield number
+        previous = number
+
+
+@dataclass
+class Row:
+    obj: object
+    cells: list
+    form: object = None
+
+
+@dataclass
+class ChangeList:
+    """Everything the list page shows, computed once per request."""
+
+    request: object
+    model_admin: object
+    base_queryset: QuerySet
+    ignored: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        from kingadmin.filters import build_filters
+
+        admin = self.model_admin
+        request = self.request
+        self.model = admin.model
+        self.opts = admin.opts
+        self.params = request.GET
+        self.columns = admin.get_columns(request)
+        self.search_fields = admin.get_search_fields(request)
+        self.search_term = self.params.get(SEARCH_VAR, "").replace("\x00", "")[
+            :MAX_SEARCH_LENGTH
+        ]
+        self.filters = build_filters(request, admin)
+        consumed = set(RESERVED_VARS)
+        for spec in self.filters:
+            consumed |= set(spec.expected_parameters())
+        self.ignored = sorted(set(self.params) - consumed)
+        self.per_page = self._per_page()
+        self.ordering, self.sort_column, self.sort_desc = self._ordering()
+        self.queryset = self.get_queryset()
+        self._paginate()
+
+    # -- parameters
+    def _per_page(self) -> int:
+        default = self.model_admin.get_list_per_page(self.request)
+        raw = self.params.get(PER_PAGE_VAR)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            self.ignored.append(PER_PAGE_VAR)
+            return default
+        if value not in self.model_admin.list_per_page_choices:
+            self.ignored.append(PER_PAGE_VAR)
+            return default
+        return value
+
+    def _ordering(self):
+        sortable = {c.name: c for c in self.columns if c.sortable}
+        raw = self.params.get(ORDER_VAR, "")
+        name = raw[1:] if raw.startswith("-") else raw
+        default = list(self.model_admin.get_ordering(self.request))
+        if raw and name in sortable:
+            column = sortable[name]
+            desc = raw.startswith("-")
+            field = column.order_field
+            if isinstance(field, models.expressions.BaseExpression):
+                primary = field.desc() if desc else field.asc()
+            else:
+                primary = ("-" if desc else "") + field.lstrip("-")
+            ordering = [primary, *[o for o in default if o != primary]]
+            sort = (name, desc)
+        else:
+            if raw:
+                self.ignored.append(ORDER_VAR)
+            ordering = default
+            sort = (None, False)
+        # A total order, so that pages neither repeat nor skip rows.
+        if not any(
+            str(o).lstrip("-") in {"pk", self.opts.pk.name, self.opts.pk.attname}
+            for o in ordering
+        ):
+            ordering.append("-pk")
+        return ordering, sort[0], sort[1]
+
+    # -- queryset
+    def get_queryset(self) -> QuerySet:
+        queryset = self.base_queryset
+        for spec in self.filters:
+            queryset = spec.queryset(self.request, queryset)
+        queryset, duplicates = self.model_admin.get_search_results(
+            self.request, queryset, self.search_term
+        )
+        if duplicates:
+            queryset = queryset.filter(pk__in=queryset.values("pk"))
+        queryset = self._apply_select_related(queryset)
+        return queryset.order_by(*self.ordering)
+
+    def _apply_select_related(self, queryset):
+        related = self.model_admin.get_list_select_related(self.request)
+        if related is True:
+            return queryset.select_related()
+        paths = set(related or ())
+        for column in self.columns:
+            if column.related_path:
+                paths.add(column.related_path)
+            elif column.model_field is not None and column.model_field.many_to_one:
+                paths.add(column.name)
+        return queryset.select_related(*sorted(paths)) if paths else queryset
+
+    # -- pages
+    def _paginate(self) -> None:
+        limit = self.model_admin.count_limit
+        # Counting at most limit+1 rows keeps the page fast on huge tables.
+        counted = self.queryset.order_by().values("pk")[: limit + 1].count()
+        self.count_capped = counted > limit
+        self.result_count = min(counted, limit)
+        self.num_pages = max(1, -(-self.result_count // self.per_page))
+        try:
+            page = int(self.params.get(PAGE_VAR, "1"))
+        except ValueError:
+            page = 1
+        self.page_num = min(max(page, 1), self.num_pages)
+        offset = (self.page_num - 1) * self.per_page
+        self.result_list = list(self.queryset[offset : offset + self.per_page])
+        self.page_range = list(elided_page_range(self.page_num, self.num_pages))
+
+    def rows(self, formset=None) -> list[Row]:
+        forms = {}
+        if formset is not None:
+            forms = {form.instance.pk: form for form in formset.forms}
+        editable = (
+            set(self.model_admin.get_list_editable(self.request)) if forms else set()
+        )
+        rows = []
+        for obj in self.result_list:
+            form = forms.get(obj.pk)
+            cells = []
+            for column in self.columns:
+                if form is not None and column.name in editable:
+                    cells.append({"column": column, "field": form[column.name]})
+                else:
+                    cells.append({"column": column, "value": column.value(obj)})
+            rows.append(Row(obj, cells, form))
+        return rows
+
+    def export_rows(self):
+        """Yield the plain cell values of every matching row (streamed)."""
+        for obj in self.queryset.iterator(chunk_size=2000):
+            yield [column.text(obj) for column in self.columns]
+
+    # -- links
+    def query_string(self, new: dict | None = None, remove: tuple = ()) -> str:
+        """Return this list's query string with ``new`` set and ``remove`` dropped."""
+        params = {k: v for k, v in self.params.lists() if k not in self.ignored}
+        for key in remove:
+            for name in list(params):
+                if name == key or name.startswith(key + LOOKUP_SEP):
+                    del params[name]
+        for key, value in (new or {}).items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = [str(value)]
+        return "?" + urlencode([(k, v) for k, values in params.items() for v in values])
+
+    def page_url(self, number: int) -> str:
+        return self.query_string({PAGE_VAR: number})
+
+    def sort_url(self, column: Column) -> str:
+        desc = self.sort_column == column.name and not self.sort_desc
+        return self.query_string(
+            {ORDER_VAR: ("-" if desc else "") + column.name, PAGE_VAR: None}
+        )
+
+    def export_url(self, fmt: str) -> str:
+        return self.query_string({EXPORT_FORMAT_VAR: fmt, PAGE_VAR: None})
+
+    @property
+    def export_links(self) -> list[dict]:
+        labels = {"csv": _("CSV (comma-separated)"), "xlsx": _("Excel (.xlsx)")}
+        return [
+            {
+                "label": labels.get(fmt, fmt),
+                "url": self._export_base + self.export_url(fmt),
+            }
+            for fmt in self.model_admin.export_formats
+        ]
+
+    @property
+    def _export_base(self) -> str:
+        return self.model_admin.url("export")
+
+    def _kept_params(self, drop: frozenset) -> list[tuple[str, str]]:
+        return [
+            (key, value)
+            for key, values in self.params.lists()
+            if key not in drop and key not in self.ignored
+            for value in values
+        ]
+
+    @property
+    def hidden_params(self) -> list[tuple[str, str]]:
+        """Return the current filters, sort and page size (for the search form)."""
+        return self._kept_params(frozenset({SEARCH_VAR, PAGE_VAR}))
+
+    @property
+    def hidden_params_without_per_page(self) -> list[tuple[str, str]]:
+        return self._kept_params(frozenset({PER_PAGE_VAR, PAGE_VAR}))
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.filters)
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(spec.is_active() for spec in self.filters) or bool(self.search_term)
+
+    @property
+    def clear_all_url(self) -> str:
+        return self.query_string(
+            {SEARCH_VAR: None, PAGE_VAR: None},
+            remove=tuple(
+                p for spec in self.filters for p in spec.expected_parameters()
+            ),
+        )
+
+    @property
+    def search_placeholder(self):
+        return _("Search")

@@ -1,0 +1,268 @@
+"""List filters: each one owns its query-string parameters and nothing else.
+
+A filter reads only the parameters it declares, validates their values
+against what it offers (choices, related rows, booleans, dates) and ignores
+anything else, so no user-supplied name or value reaches ``.filter()`` on its
+own.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from kingadmin.changelist import resolve_field_path
+from kingadmin.dateranges import Preset, date_range_q, parse_date, preset_dates
+
+EMPTY_VALUE = "__empty__"
+RELATED_CHOICES_LIMIT = 200
+
+
+class ListFilter:
+    """Base class: a titled set of choices that narrows the list."""
+
+    title = ""
+    template = "kingadmin/filter.html"
+
+    def __init__(self, request, params, model, model_admin):
+        self.request = request
+        self.model = model
+        self.model_admin = model_admin
+
+    def expected_parameters(self) -> list[str]:
+        raise NotImplementedError
+
+    def is_active(self) -> bool:
+        raise NotImplementedError
+
+    def queryset(self, request, queryset):
+        raise NotImplementedError
+
+    def choices(self, changelist) -> list[dict]:
+        raise NotImplementedError
+
+
+class SimpleListFilter(ListFilter):
+    """A filter with hand-written choices: define ``lookups`` and ``queryset``.
+
+    ``parameter_name`` is its one query parameter; a value that ``lookups``
+    does not offer is ignored.
+    """
+
+    parameter_name: str = ""
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.lookup_choices = [
+            (str(value), label) for value, label in self.lookups(request, model_admin)
+        ]
+        value = params.get(self.parameter_name)
+        offered = {value for value, _label in self.lookup_choices}
+        self._value = value if value in offered else None
+
+    def lookups(self, request, model_admin):
+        raise NotImplementedError
+
+    def value(self) -> str | None:
+        return self._value
+
+    def expected_parameters(self):
+        return [self.parameter_name]
+
+    def is_active(self):
+        return self._value is not None
+
+    def choices(self, changelist):
+        yield {
+            "display": _("All"),
+            "selected": self._value is None,
+            "url": changelist.query_string({self.parameter_name: None, "p": None}),
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "display": label,
+                "selected": self._value == value,
+                "url": changelist.query_string({self.parameter_name: value, "p": None}),
+            }
+
+
+class FieldListFilter(ListFilter):
+    """A filter on one model field (or a path such as ``course__branch``)."""
+
+    def __init__(self, request, params, model, model_admin, field_path):
+        super().__init__(request, params, model, model_admin)
+        self.field_path = field_path
+        self.field = resolve_field_path(model, field_path)[-1]
+        self.title = capfirst(self.field.verbose_name)
+        self.params = params
+
+    @classmethod
+    def for_field(cls, field):
+        if isinstance(field, models.DateField):  # DateTimeField too
+            return DateFieldListFilter
+        if isinstance(field, models.BooleanField):
+            return BooleanFieldListFilter
+        if field.choices:
+            return ChoicesFieldListFilter
+        if field.is_relation:
+            return RelatedFieldListFilter
+        return None
+
+    def expected_parameters(self):
+        return [self.field_path]
+
+
+class _ValueFilter(FieldListFilter):
+    """A field filter whose one parameter takes a value from ``options()``."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.options_list = [(str(value), label) for value, label in self.options()]
+        if self.field.null:
+            self.options_list.append((EMPTY_VALUE, _("(empty)")))
+        raw = self.params.get(self.field_path)
+        allowed = {value for value, _label in self.options_list}
+        self.value = raw if raw in allowed else None
+
+    def options(self):
+        raise NotImplementedError
+
+    def is_active(self):
+        return self.value is not None
+
+    def condition(self, value):
+        return {self.field_path: value}
+
+    def queryset(self, request, queryset):
+        if self.value is None:
+            return queryset
+        if self.value == EMPTY_VALUE:
+            return queryset.filter(**{f"{self.field_path}__isnull": True})
+        return queryset.filter(**self.condition(self.value))
+
+    def choices(self, changelist):
+        yield {
+            "display": _("All"),
+            "selected": self.value is None,
+            "url": changelist.query_string({self.field_path: None, "p": None}),
+        }
+        for value, label in self.options_list:
+            yield {
+                "display": label,
+                "selected": self.value == value,
+                "url": changelist.query_string({self.field_path: value, "p": None}),
+            }
+
+
+class ChoicesFieldListFilter(_ValueFilter):
+    def options(self):
+        return [(value, label) for value, label in self.field.flatchoices]
+
+
+class BooleanFieldListFilter(_ValueFilter):
+    def options(self):
+        return [("1", _("Yes")), ("0", _("No"))]
+
+    def condition(self, value):
+        return {self.field_path: value == "1"}
+
+
+class RelatedFieldListFilter(_ValueFilter):
+    def options(self):
+        related = self.field.related_model
+        rows = related._default_manager.all()
+        limit = self.field.get_limit_choices_to()
+        if limit:
+            rows = rows.complex_filter(limit)
+        return [(obj.pk, str(obj)) for obj in rows[:RELATED_CHOICES_LIMIT]]
+
+    def condition(self, value):
+        try:
+            pk = self.field.target_field.to_python(value)
+        except ValidationError:
+            return {"pk__in": []}
+        return {self.field_path: pk}
+
+
+class DateFieldListFilter(FieldListFilter):
+    """Presets (today, last 7 days, this month, last 3 months, this year) or a range.
+
+    Parameters: ``<field>`` = a preset; ``<field>__since`` / ``<field>__until``
+    = an ISO date range (inclusive local calendar days, either end optional).
+    """
+
+    template = "kingadmin/filter_date.html"
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.since_param = f"{self.field_path}__since"
+        self.until_param = f"{self.field_path}__until"
+        preset = self.params.get(self.field_path)
+        self.preset = preset if preset in Preset.values else None
+        self.since = parse_date(self.params.get(self.since_param))
+        self.until = parse_date(self.params.get(self.until_param))
+        self.range_error = None
+        if self.since and self.until and self.since > self.until:
+            self.range_error = _("The start date is after the end date.")
+            self.since = self.until = None
+
+    def expected_parameters(self):
+        return [self.field_path, self.since_param, self.until_param]
+
+    def is_active(self):
+        return bool(self.preset or self.since or self.until)
+
+    def bounds(self):
+        if self.preset:
+            return preset_dates(self.preset, today=timezone.localdate())
+        return self.since, self.until
+
+    def queryset(self, request, queryset):
+        if not self.is_active():
+            return queryset
+        since, until = self.bounds()
+        return queryset.filter(
+            date_range_q(self.field, since, until, field_path=self.field_path)
+        )
+
+    def choices(self, changelist):
+        clear = {
+            self.field_path: None,
+            self.since_param: None,
+            self.until_param: None,
+            "p": None,
+        }
+        yield {
+            "display": _("Any date"),
+            "selected": not self.is_active(),
+            "url": changelist.query_string(clear),
+        }
+        for value, label in Preset.choices:
+            yield {
+                "display": label,
+                "selected": self.preset == value,
+                "url": changelist.query_string({**clear, self.field_path: value}),
+            }
+
+
+def build_filters(request, model_admin) -> list[ListFilter]:
+    """Return the filters of ``model_admin``'s list_filter for this request."""
+    params = request.GET
+    specs = []
+    for entry in model_admin.get_list_filter(request):
+        if isinstance(entry, type) and issubclass(entry, ListFilter):
+            specs.append(entry(request, params, model_admin.model, model_admin))
+            continue
+        if isinstance(entry, tuple | list):
+            path, filter_class = entry
+        else:
+            path = entry
+            field = resolve_field_path(model_admin.model, path)[-1]
+            filter_class = FieldListFilter.for_field(field)
+        specs.append(
+            filter_class(request, params, model_admin.model, model_admin, path)
+        )
+    return specs

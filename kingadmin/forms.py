@@ -1,0 +1,66 @@
+"""The base form of kingadmin's add/change pages."""
+
+import copy
+
+from django import forms
+from django.utils.translation import gettext as _
+
+
+def _shown(field: forms.Field, value) -> str:
+    """Return ``value`` as a person would recognise it (labels, not ids)."""
+    if value in (None, "", [], ()):
+        return _("(empty)")
+    choices = dict(getattr(field, "choices", ()) or ())
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(field, item) for item in value)
+    if hasattr(value, "pk"):
+        return str(value)
+    label = choices.get(value, choices.get(str(value)))
+    return str(label) if label is not None else str(value)
+
+
+class KingadminModelForm(forms.ModelForm):
+    """A ModelForm that refuses changes to its read-only fields.
+
+    Read-only fields are rendered as text plus a hidden copy of the stored
+    value. Their form fields are disabled, so a posted value is never saved;
+    and if a post carries a value different from the stored one (someone
+    edited the HTML), the form is invalid with an error naming the field and
+    both values.
+    """
+
+    readonly_names: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.readonly_names:
+            if name in self.fields:
+                self.fields[name].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.is_bound:
+            return cleaned
+        for name in self.readonly_names:
+            field = self.fields.get(name)
+            key = self.add_prefix(name)
+            if field is None or (key not in self.data and key not in self.files):
+                continue
+            posted = field.widget.value_from_datadict(self.data, self.files, key)
+            stored = self.get_initial_for_field(field, name)
+            probe = copy.copy(field)
+            probe.disabled = False
+            if probe.has_changed(stored, posted):
+                self.add_error(
+                    name,
+                    _(
+                        "“%(field)s” is read-only. It is “%(stored)s”; the form sent "
+                        "“%(posted)s”. Nothing was saved."
+                    )
+                    % {
+                        "field": field.label,
+                        "stored": _shown(field, stored),
+                        "posted": _shown(field, posted),
+                    },
+                )
+        return cleaned

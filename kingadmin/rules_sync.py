@@ -1,0 +1,32 @@
+"""Store every permission rule as an ``auth.Permission`` after migrations."""
+
+from django.db import DEFAULT_DB_ALIAS, router
+
+
+def sync_rule_permissions(
+    app_config=None, using=DEFAULT_DB_ALIAS, apps=None, verbosity=1, **kwargs
+):
+    """Create the Permission of each registered rule that does not exist yet.
+
+    Runs on post_migrate (after every app's own permissions are created), so
+    an admin can grant any rule to roles in the UI.
+    """
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from kingadmin.permissions import registry
+
+    if app_config is not None and app_config.label != "kingadmin":
+        return  # once per migrate run, after kingadmin's own post_migrate
+    if not router.allow_migrate_model(using, Permission):
+        return
+    for rule in registry:
+        model = rule.get_model()
+        content_type = ContentType.objects.db_manager(using).get_for_model(
+            model, for_concrete_model=False
+        )
+        Permission.objects.db_manager(using).get_or_create(
+            content_type=content_type,
+            codename=rule.codename,
+            defaults={"name": str(rule.name)[:255]},
+        )
