@@ -82,12 +82,18 @@ def user_menu(*, user: User, path: str = "") -> list[MenuItem]:
         else:
             top.setdefault(menu.parent_id, _item(menu.parent))
             children.setdefault(menu.parent_id, {})[menu.pk] = _item(menu)
+
+    def visible(item: MenuItem) -> bool:
+        return bool(item.url) and url_allowed(user, item.url)
+
     tree = []
     for parent in sorted(top.values(), key=lambda m: (m.order, m.pk)):
         kids = sorted(
             children.get(parent.pk, {}).values(), key=lambda m: (m.order, m.pk)
         )
-        parent.children = [kid for kid in kids if kid.url]
+        parent.children = [kid for kid in kids if visible(kid)]
+        if not visible(parent):
+            parent.url = None
         if parent.url or parent.children:
             tree.append(parent)
     _mark_active(tree, path)

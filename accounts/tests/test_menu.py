@@ -55,20 +55,38 @@ def test_empty_heading_and_unresolvable_url_name_are_left_out():
     heading = MenuFactory(name="Empty heading", url="")
     broken = MenuFactory(name="Broken", url_type=Menu.UrlType.URL_NAME, url="nope:none")
     ok = MenuFactory(name="Ok", url_type=Menu.UrlType.URL_NAME, url="crm:customer_list")
-    user = UserFactory(roles=[RoleFactory(menus=[heading, broken, ok])])
+    from django.contrib.auth.models import Permission
+
+    may_list = Permission.objects.get(codename="view_own_customers")
+    user = UserFactory(
+        roles=[RoleFactory(menus=[heading, broken, ok], permissions=[may_list])]
+    )
     tree = user_menu(user=user)
     assert names(tree) == [("Ok", [])]
     assert tree[0].url == "/crm/customers/"
 
 
 def test_entry_with_longest_matching_prefix_is_active():
-    crm = MenuFactory(name="CRM", url="/crm/")
-    customers = MenuFactory(name="Customers", url="/crm/customers/")
-    other = MenuFactory(name="Other", url="/crmx/")
-    user = UserFactory(roles=[RoleFactory(menus=[crm, customers, other])])
-    tree = {item.name: item for item in user_menu(user=user, path="/crm/customers/7/")}
+    index = MenuFactory(name="Admin", url="/kingadmin/")
+    customers = MenuFactory(name="Customers", url="/kingadmin/crm/customer/")
+    other = MenuFactory(name="Other", url="/kingadmin/crm/customerx/")
+    user = UserFactory(
+        is_superuser=True, roles=[RoleFactory(menus=[index, customers, other])]
+    )
+    tree = {
+        item.name: item
+        for item in user_menu(user=user, path="/kingadmin/crm/customer/7/change/")
+    }
     assert tree["Customers"].active
-    assert not tree["CRM"].active and not tree["Other"].active
+    assert not tree["Admin"].active and not tree["Other"].active
+
+
+def test_unresolvable_or_refused_entries_are_hidden():
+    gone = MenuFactory(name="Gone", url="/no/such/page/")
+    refused = MenuFactory(name="Refused", url="/kingadmin/crm/customer/")
+    home = MenuFactory(name="Home")
+    user = UserFactory(roles=[RoleFactory(menus=[gone, refused, home])])
+    assert names(user_menu(user=user)) == [("Home", [])]
 
 
 def test_menu_is_built_in_one_query(django_assert_num_queries):
