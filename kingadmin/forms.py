@@ -3,6 +3,7 @@
 import copy
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 
@@ -10,11 +11,19 @@ def _shown(field: forms.Field, value) -> str:
     """Return ``value`` as a person would recognise it (labels, not ids)."""
     if value in (None, "", [], ()):
         return _("(empty)")
-    choices = dict(getattr(field, "choices", ()) or ())
     if isinstance(value, list | tuple):
         return ", ".join(_shown(field, item) for item in value)
     if hasattr(value, "pk"):
         return str(value)
+    queryset = getattr(field, "queryset", None)
+    if queryset is not None:
+        # A posted id: show the row it names, if it is one the field offers.
+        try:
+            obj = queryset.filter(pk=value).first()
+        except (ValueError, TypeError, ValidationError):
+            obj = None
+        return str(obj) if obj is not None else str(value)
+    choices = dict(getattr(field, "choices", ()) or ())
     label = choices.get(value, choices.get(str(value)))
     return str(label) if label is not None else str(value)
 

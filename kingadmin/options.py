@@ -408,21 +408,44 @@ class ModelAdmin:
         )
 
     def _list_editable_formset(self, request):
+        # edit_only: a tampered post can never create rows through the list.
         return modelformset_factory(
             self.model,
             form=self.form,
             fields=self.get_list_editable(request),
             extra=0,
+            edit_only=True,
         )
+
+    def _posted_pks(self, request) -> set:
+        """Return the row ids a list_editable post names (at most a page's worth)."""
+        try:
+            total = int(request.POST.get("form-TOTAL_FORMS", "0"))
+        except ValueError:
+            return set()
+        pks = set()
+        for i in range(min(max(total, 0), max(self.list_per_page_choices))):
+            try:
+                pk = self.opts.pk.to_python(request.POST.get(f"form-{i}-id"))
+            except ValidationError:
+                continue
+            if pk is not None:
+                pks.add(pk)
+        return pks
 
     def _save_list_editable(self, request, queryset):
         if not self.decide(request, LIST_EDIT_ROUTE, "POST"):
             raise PermissionDenied
-        FormSet = self._list_editable_formset(request)
-        formset = FormSet(request.POST, queryset=queryset)
+        editable = self.get_list_editable(request)
+        # Only rows the row rules allow are loaded; a foreign id fails validation.
+        rows = queryset.filter(pk__in=self._posted_pks(request))
+        before = {obj.pk: snapshot(obj, editable) for obj in rows}
+        formset = self._list_editable_formset(request)(request.POST, queryset=rows)
         if not formset.is_valid():
             messages.error(request, _("Please correct the errors below."))
-            for form in formset.forms:
+            for error in formset.non_form_errors():
+                messages.error(request, error)
+            for form in formset.initial_forms:
                 for field, errors in form.errors.items():
                     label = form.fields[field].label if field in form.fields else ""
                     messages.error(
@@ -431,17 +454,13 @@ class ModelAdmin:
             return HttpResponseRedirect(request.get_full_path())
         changed = 0
         with transaction.atomic(using=router.db_for_write(self.model)):
-            for form in formset.forms:
-                if not form.has_changed():
+            for form in formset.initial_forms:
+                if not form.has_changed() or form.instance.pk not in before:
                     continue
-                before = snapshot(
-                    form.instance.__class__._default_manager.get(pk=form.instance.pk),
-                    form.changed_data,
-                )
                 obj = form.save(commit=False)
                 self.save_model(request, obj, form, change=True)
                 self.save_related(request, form, change=True)
-                log_change(request.user, obj, before, form.changed_data)
+                log_change(request.user, obj, before[obj.pk], form.changed_data)
                 changed += 1
         messages.success(
             request,

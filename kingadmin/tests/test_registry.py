@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils import translation
 
 import kingadmin
 from accounts.models import User
@@ -54,14 +55,6 @@ def site():
 @pytest.fixture
 def superuser(db):
     return User.objects.create_superuser("root", "r@example.com", "pw-for-tests-1")
-
-
-@pytest.fixture
-def customer_rules_restored():
-    """Put back the global site's Customer rules should a test remove them."""
-    yield
-    admin = kingadmin.site.get_model_admin(Customer)
-    registry.register(*model_rules(Customer, actions=admin.actions_declared()))
 
 
 def user_holding(*names: str) -> User:
@@ -203,32 +196,75 @@ def test_project_models_have_their_default_rules():
     for model in (Customer, User, Answer):
         admin = kingadmin.site.get_model_admin(model)
         for rule in model_rules(model, actions=admin.actions_declared()):
-            assert registry.get(rule.perm) == rule
+            assert registry.get(rule.perm).routes == rule.routes
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="model_rules() builds PermissionRule.name from the translated "
+    "verbose_name of the active language instead of verbose_name_raw.",
+)
+def test_default_rule_names_do_not_depend_on_the_active_language():
+    with translation.override("zh-hans"):
+        names = [rule.name for rule in model_rules(Customer)]
+
+    assert names == [
+        "Can view customer",
+        "Can add customer",
+        "Can change customer",
+        "Can delete customer",
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="The project's rules were named in zh-hans at start-up; the same rule "
+    "built under 'en' differs in name, so RuleRegistry.register refuses it.",
+)
 def test_another_site_may_register_a_project_model_with_the_same_rules(site):
     site.register(Customer)
 
     assert site.is_registered(Customer)
-    assert registry.get("crm.view_customer") == model_rules(Customer)[0]
+
+
+class CustomerWithActionAdmin(ModelAdmin):
+    actions = ("delete_selected", "mark_enrolled")
+
+    def mark_enrolled(self, request, queryset):
+        """Stand-in bulk action."""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="AdminSite.register stores the admin before registering its rules, so "
+    "a registration refused by the rule registry leaves the model registered.",
+)
+def test_registration_refused_by_the_rule_registry_leaves_the_model_unregistered(
+    site,
+):
+    with pytest.raises(ValueError, match="declared twice"):
+        site.register(Customer, CustomerWithActionAdmin)
+
+    assert not site.is_registered(Customer)
 
 
 @pytest.mark.django_db
 @pytest.mark.xfail(
     strict=True,
     reason="AdminSite.unregister() removes the model's rules from the global rule "
-    "registry even though another site (the project's) still serves the model.",
+    "registry although another site still serves the model.",
 )
-def test_unregistering_from_another_site_keeps_the_project_site_working(
-    client, site, customer_rules_restored
-):
-    client.force_login(user_holding("crm.view_customer"))
-    assert client.get("/kingadmin/crm/customer/").status_code == 200
+def test_unregistering_from_one_site_keeps_the_model_usable_on_another(site):
+    viewer = user_holding("auth.view_group")
+    other = AdminSite()
+    site.register(Group)
+    other.register(Group)
 
-    site.register(Customer)
-    site.unregister(Customer)
+    other.unregister(Group)
 
-    assert client.get("/kingadmin/crm/customer/").status_code == 200
+    assert site.is_registered(Group)
+    assert registry.decide(viewer, url_name="kingadmin:changelist", url_kwargs=GROUP)
 
 
 # -------------------------------------------------------------------- pages
