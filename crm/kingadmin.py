@@ -93,7 +93,7 @@ class CustomerAdmin(kingadmin.ModelAdmin):
             return None
         return format_html(
             '<a href="tencent://message/?uin={}">'
-            '<i class="bi bi-chat-dots"></i> {}</a>',
+            '<i class="bi bi-chat-dots" aria-hidden="true"></i> {}</a>',
             obj.qq,
             obj.qq,
         )

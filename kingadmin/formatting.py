@@ -26,7 +26,9 @@ def display_for_value(value, *, boolean: bool = False):
                 _("No"),
             )
         )
-        return format_html('<i class="bi bi-{}" title="{}"></i>', icon, label)
+        return format_html(
+            '<i class="bi bi-{}" role="img" aria-label="{}"></i>', icon, label
+        )
     if value is None or value == "":
         return EMPTY
     if isinstance(value, datetime.datetime):
