@@ -105,7 +105,17 @@ def check_model_admin(admin) -> list[checks.Error]:
                     )
                 )
 
+    def not_a_name(option, i, value):
+        return _error(
+            cls,
+            option,
+            f"The value of '{option}[{i}]' must be a name (a string), not {value!r}.",
+        )
+
     for i, name in enumerate(admin.search_fields):
+        if not isinstance(name, str):
+            errors.append(not_a_name("search_fields", i, name))
+            continue
         path = name.lstrip("^=")
         if not _path_ok(model, path):
             errors.append(ref("search_fields", i, name, "a field"))
@@ -116,7 +126,9 @@ def check_model_admin(admin) -> list[checks.Error]:
             errors.append(ref("ordering", i, name, "a field"))
 
     for i, name in enumerate(admin.readonly_fields):
-        if not (hasattr(cls, name) or hasattr(model, name) or _path_ok(model, name)):
+        if not isinstance(name, str):
+            errors.append(not_a_name("readonly_fields", i, name))
+        elif not (hasattr(cls, name) or hasattr(model, name) or _path_ok(model, name)):
             errors.append(
                 ref("readonly_fields", i, name, "a field, a method or an attribute")
             )
@@ -138,6 +150,9 @@ def check_model_admin(admin) -> list[checks.Error]:
             )
 
     for i, name in enumerate(admin.actions or ()):
+        if not isinstance(name, str):
+            errors.append(not_a_name("actions", i, name))
+            continue
         if name == "delete_selected":
             continue
         if not callable(getattr(cls, name, None)):
@@ -160,18 +175,15 @@ def check_model_admin(admin) -> list[checks.Error]:
                     "not in 'list_display'.",
                 )
             )
-        elif (
-            admin.list_display
-            and name == admin.list_display[0]
-            and admin.list_display_links is not None
+        elif admin.list_display_links is not None and name in (
+            admin.list_display_links or admin.list_display[:1]
         ):
             errors.append(
                 _error(
                     cls,
                     "list_editable",
-                    f"The value of 'list_editable[{i}]' refers to the first field in "
-                    f"'list_display' ('{name}'), which is the link to the change "
-                    "page.",
+                    f"The value of 'list_editable[{i}]' refers to '{name}', which is "
+                    "the link to the change page and cannot be edited in the list.",
                 )
             )
         else:

@@ -256,7 +256,8 @@ def model_rules(
         url_kwargs or {"app_label": opts.app_label, "model_name": opts.model_name}
     )
     label = f"{opts.app_label}.{opts.model_name}"
-    name = opts.verbose_name
+    # The untranslated name: rules must not depend on the active language.
+    name = opts.verbose_name_raw
 
     def route(url_name, *methods, **extra):
         return Route(url_name, frozenset(methods), {**kw, **extra})

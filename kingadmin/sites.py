@@ -24,6 +24,10 @@ INDEX_RULE = PermissionRule(
 )
 
 
+# How many sites serve each model: the default rules are shared by all sites.
+_RULE_USERS: dict[type[Model], int] = {}
+
+
 class AlreadyRegistered(ImproperlyConfigured):
     """The model is registered with kingadmin already."""
 
@@ -56,16 +60,22 @@ class AdminSite:
                 f"by {existing.__module__}.{existing.__qualname__}."
             )
         admin = (admin_class or ModelAdmin)(model, self)
-        self._registry[model] = admin
+        # Rules first: if the rule registry refuses them, nothing is registered.
         registry.register(*model_rules(model, actions=admin.actions_declared()))
+        self._registry[model] = admin
+        _RULE_USERS[model] = _RULE_USERS.get(model, 0) + 1
 
     def unregister(self, model: type[Model]) -> None:
         if model not in self._registry:
             raise NotRegistered(f"The model {model._meta.label} is not registered.")
-        del self._registry[model]
-        for rule in model_rules(model):
-            if rule.perm in registry:
-                registry.unregister(rule.perm)
+        admin = self._registry.pop(model)
+        _RULE_USERS[model] -= 1
+        if _RULE_USERS[model] == 0:
+            # No site serves the model any more: its default rules go too.
+            del _RULE_USERS[model]
+            for rule in model_rules(model, actions=admin.actions_declared()):
+                if rule.perm in registry:
+                    registry.unregister(rule.perm)
 
     def is_registered(self, model: type[Model]) -> bool:
         return model in self._registry
