@@ -42,6 +42,9 @@ class Scenario:
     label: str
     kingadmin: dict
     django: dict
+    # Text each page must contain, e.g. the sort marker on the sorted column:
+    # rows alone cannot tell a sort on the default order from an ignored one.
+    expect: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -195,6 +198,10 @@ def build_scenarios(king, django_admin, user, per_page: int) -> list[Scenario]:
             "source=qq_group, -created_at, p3",
             {**king_base, "source": "qq_group", "o": "-created_at", "p": 3},
             {"source__exact": "qq_group", "o": f"-{created_desc}", "p": 3},
+            expect={
+                "kingadmin": "bi-caret-down-fill",
+                "Django": "column-created_at sorted descending",
+            },
         ),
         Scenario("search 王, page 1", {**king_base, "q": "王"}, {"q": "王"}),
         Scenario("list, page 200", {**king_base, "p": 200}, {"p": 200}),
@@ -229,7 +236,14 @@ def check_same_rows(result: Result, king_response, django_response) -> None:
         result.problems.append(
             f"different rows: kingadmin {king_pks[:3]}..., Django {django_pks[:3]}..."
         )
-    else:
+    for label, response in (
+        ("kingadmin", king_response),
+        ("Django", django_response),
+    ):
+        text = result.scenario.expect.get(label)
+        if text and text not in response.content.decode():
+            result.problems.append(f"{label} page lacks {text!r}")
+    if not result.problems:
         from crm.models import Customer
 
         name = Customer.objects.get(pk=king_pks[0]).name

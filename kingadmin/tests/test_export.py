@@ -36,8 +36,20 @@ def _shanghai_time(settings):
     settings.TIME_ZONE = "Asia/Shanghai"
 
 
-# Closing a response sends request_finished, which checks the DB connection.
+# Closing a response sends request_finished, whose close_old_connections
+# handler would close the test's database connection; Django's test client
+# detaches it during requests, and so do these tests.
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
 
 
 def body(response):
