@@ -271,8 +271,13 @@ class Customer(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["source"], name="customer_source_idx"),
-            models.Index(fields=["status"], name="customer_status_idx"),
+            # Filter by source/status, then the lists' default sort.
+            models.Index(
+                fields=["source", "-created_at"], name="customer_source_created_idx"
+            ),
+            models.Index(
+                fields=["status", "-created_at"], name="customer_status_created_idx"
+            ),
             models.Index(fields=["created_at"], name="customer_created_idx"),
             models.Index(fields=["last_followup_at"], name="customer_last_fu_idx"),
             models.Index(
