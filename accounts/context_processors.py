@@ -1,14 +1,17 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.selectors import user_menu
+from accounts.selectors import unread_count, user_menu
 
 
 def navigation(request: HttpRequest) -> dict:
-    """Put the current user's menu tree in every page (built only if used)."""
+    """Put the user's menu tree (built only if used) and unread count in pages."""
     user = getattr(request, "user", None)
-    if user is None:
-        return {"nav_menu": []}
+    if user is None or not user.is_authenticated:
+        return {"nav_menu": [], "unread_notifications": 0}
     return {
-        "nav_menu": SimpleLazyObject(lambda: user_menu(user=user, path=request.path))
+        "nav_menu": SimpleLazyObject(
+            lambda: user_menu(user=user, path=request.get_full_path())
+        ),
+        "unread_notifications": unread_count(user=user),
     }

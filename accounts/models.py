@@ -23,7 +23,7 @@ class Menu(models.Model):
         max_length=255,
         blank=True,
         help_text=_(
-            "A URL name such as 'crm:customer_list', or a path such as '/admin/'. "
+            "A URL name such as 'teacher:class_list', or a path such as '/admin/'. "
             "Leave empty for a group heading."
         ),
     )

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext
 
-from accounts.models import Menu, Role, User
+from accounts.models import Menu, Notification, Role, User
 
 
 @dataclass
@@ -101,16 +101,30 @@ def user_menu(*, user: User, path: str = "") -> list[MenuItem]:
 
 
 def _mark_active(tree: list[MenuItem], path: str) -> None:
-    best: MenuItem | None = None
+    """Mark the entry matching ``path`` (a path with its query string) active.
+
+    An entry matches when its path is a prefix of the current one (at a "/")
+    and each of its query parameters is in the current query string; the
+    longest path wins, then the most query parameters.
+    """
+    current = urlsplit(path)
+    current_query = parse_qs(current.query, keep_blank_values=True)
+    best, best_key = None, None
     for item in tree:
         for candidate in [item, *item.children]:
-            url = candidate.url
-            if not url or not path.startswith(url):
+            if not candidate.url:
                 continue
-            if url != path and url != "/" and not url.endswith("/"):
+            target = urlsplit(candidate.url)
+            if not current.path.startswith(target.path):
+                continue
+            if target.path != current.path and not target.path.endswith("/"):
                 continue  # "/crm" must not match "/crmx/"
-            if best is None or len(url) > len(best.url):
-                best = candidate
+            wanted = parse_qs(target.query, keep_blank_values=True)
+            if any(current_query.get(k) != v for k, v in wanted.items()):
+                continue
+            key = (len(target.path), len(wanted))
+            if best_key is None or key > best_key:
+                best, best_key = candidate, key
     if best is not None:
         best.active = True
         for item in tree:
@@ -142,3 +156,8 @@ def home_url(*, user: User) -> str | None:
         if item.children:
             return item.children[0].url
     return None
+
+
+def unread_count(*, user: User) -> int:
+    """Return how many unread notifications ``user`` has."""
+    return Notification.objects.filter(recipient=user, is_read=False).count()

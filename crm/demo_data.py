@@ -99,19 +99,33 @@ MENUS = [
     # name, url type, url, icon, order
     (gettext_noop("Administration"), "name", "kingadmin:index", "gear", 5),
     (
-        gettext_noop("Customers"),
+        gettext_noop("My customers"),
+        "absolute",
+        "/kingadmin/crm/customer/?mine=1",
+        "people",
+        10,
+    ),
+    (
+        gettext_noop("Stale leads"),
+        "absolute",
+        "/kingadmin/crm/customer/?stale=30",
+        "hourglass-split",
+        11,
+    ),
+    (
+        gettext_noop("All customers"),
         "absolute",
         "/kingadmin/crm/customer/",
         "person-lines-fill",
         12,
     ),
-    (gettext_noop("My customers"), "name", "crm:customer_list", "people", 10),
     (gettext_noop("My classes"), "name", "teacher:class_list", "easel", 20),
     (gettext_noop("My study"), "name", "student:home", "mortarboard", 30),
 ]
 
 SALES_PERMISSIONS = [
     "crm.view_own_customers",
+    "crm.work_stale_customers",
     "crm.change_own_customers",
     "crm.add_customer",
     "crm.view_customerfollowup",
@@ -130,12 +144,17 @@ SALES_PERMISSIONS = [
 ROLES = {
     # role: (home menu, menus, permissions)
     "Admin": ("Administration", ["Administration"], "__all__"),
-    "Sales": ("My customers", ["My customers", "Customers"], SALES_PERMISSIONS),
+    "Sales": (
+        "My customers",
+        ["My customers", "Stale leads", "All customers"],
+        SALES_PERMISSIONS,
+    ),
     "Sales manager": (
         "My customers",
-        ["My customers", "Customers"],
+        ["My customers", "Stale leads", "All customers"],
         [
             *SALES_PERMISSIONS,
+            "crm.work_all_customers",
             "crm.view_customer",
             "crm.change_customer",
             "crm.change_enrollment",

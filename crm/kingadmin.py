@@ -1,6 +1,12 @@
 """The CRM's models in kingadmin."""
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
 import kingadmin
+from crm.forms import CustomerForm
 from crm.models import (
     Branch,
     ClassList,
@@ -13,6 +19,8 @@ from crm.models import (
     Payment,
     Tag,
 )
+from crm.selectors import customer_search_q, stale_q
+from crm.services import customer_duplicate_report, customer_save
 
 
 @kingadmin.register(Branch)
@@ -56,10 +64,42 @@ class TagAdmin(kingadmin.ModelAdmin):
     search_fields = ("name",)
 
 
+class NotFollowedUpFilter(kingadmin.SimpleListFilter):
+    """Leads nobody followed up for more than N days (never-followed included)."""
+
+    title = _("not followed up for")
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):
+        days = sorted({7, 14, settings.CRM_STALE_LEAD_DAYS, 60, 90})
+        return [(d, _("more than %(days)d days") % {"days": d}) for d in days]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(stale_q(days=int(self.value())))
+
+
+class MineFilter(kingadmin.SimpleListFilter):
+    """Only the leads the logged-in user owns."""
+
+    title = _("owner")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("My customers"))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(consultant=request.user)
+
+
 @kingadmin.register(Customer)
 class CustomerAdmin(kingadmin.ModelAdmin):
+    form = CustomerForm
     list_display = (
-        "name",
+        "name_link",
         "qq_link",
         "phone",
         "source",
@@ -70,6 +110,8 @@ class CustomerAdmin(kingadmin.ModelAdmin):
         "last_followup_at",
     )
     list_filter = (
+        MineFilter,
+        NotFollowedUpFilter,
         "source",
         "status",
         "consult_course",
@@ -85,10 +127,40 @@ class CustomerAdmin(kingadmin.ModelAdmin):
     list_select_related = ("consult_course", "consultant")
     exclude = ("user",)
 
+    list_display_links = None
+
+    @kingadmin.display(description=_("name"), ordering="name")
+    def name_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("crm:customer_detail", args=[obj.pk]), obj
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # A number typed with dashes or +86 finds the stored canonical form.
+        term = search_term.replace("\x00", "").strip()[:100]
+        if not term:
+            return queryset, False
+        return queryset.filter(customer_search_q(term)), False
+
+    def get_changeform_initial_data(self, request):
+        return {"consultant": request.user.pk}
+
+    def save_model(self, request, obj, form, change):
+        customer_save(customer=obj, by=request.user)
+
+    def form_invalid(self, request, form):
+        existing = getattr(form, "duplicate", None)
+        if existing is None:
+            from crm.services import DuplicateCustomer
+
+            for error in form.non_field_errors().as_data():
+                if isinstance(error, DuplicateCustomer):
+                    existing = error.existing
+        if existing is not None:
+            customer_duplicate_report(existing=existing, by=request.user)
+
     @kingadmin.display(description="QQ", ordering="qq")
     def qq_link(self, obj):
-        from django.utils.html import format_html
-
         if not obj.qq:
             return None
         return format_html(

@@ -1,8 +1,9 @@
 """Permission rules of the CRM (see kingadmin.permissions for how they decide).
 
 Besides kingadmin's default view/add/change/delete rules of every model:
-"own customers" rules for sales, whose hook limits rows to the customers the
-logged-in user owns, and an example of a rule bound to query values.
+rules for sales whose hooks limit rows to the customers the logged-in user
+owns or to stale leads anybody may work, rules for managers who see every
+lead, and an example of a rule bound to query values.
 """
 
 from django.db.models import QuerySet
@@ -18,24 +19,53 @@ def own_customers(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     return queryset.filter(consultant=request.user)
 
 
+def stale_customers(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Return the leads nobody followed up for more than CRM_STALE_LEAD_DAYS."""
+    from crm.selectors import stale_q
+
+    return queryset.filter(stale_q())
+
+
 def qq_group_not_enrolled(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     """Return the customers from QQ groups who have not enrolled yet."""
     return queryset.filter(source="qq_group", status="not_enrolled")
 
 
+LEAD_PAGES = (
+    Route("crm:customer_detail", {"GET"}),
+    Route("crm:followup_add", {"POST"}),
+)
+
 register(
     PermissionRule(
         "crm.customer",
         "view_own_customers",
-        "Can view own customers",
+        "Can view and follow up own customers",
         (
-            Route("crm:customer_list", {"GET"}),
+            *LEAD_PAGES,
             Route("kingadmin:changelist", {"GET", "POST"}, CUSTOMER),
             Route("kingadmin:export", {"GET"}, CUSTOMER),
             Route("kingadmin:change", {"GET"}, CUSTOMER),
             Route("kingadmin:history", {"GET"}, CUSTOMER),
         ),
         hook=own_customers,
+    ),
+    PermissionRule(
+        "crm.customer",
+        "work_stale_customers",
+        "Can view, follow up and take over stale leads of others",
+        (
+            *LEAD_PAGES,
+            Route("kingadmin:changelist", {"GET", "POST"}, CUSTOMER),
+            Route("kingadmin:history", {"GET"}, CUSTOMER),
+        ),
+        hook=stale_customers,
+    ),
+    PermissionRule(
+        "crm.customer",
+        "work_all_customers",
+        "Can view and follow up every customer",
+        LEAD_PAGES,
     ),
     PermissionRule(
         "crm.customer",

@@ -1,8 +1,11 @@
 """Reads of customers that span relations."""
 
-from django.db.models import Q, QuerySet
+from datetime import timedelta
 
-from accounts.models import User
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
 from crm.models import Customer
 from crm.normalize import normalize_phone, normalize_qq
 
@@ -26,9 +29,52 @@ def customer_search_q(term: str) -> Q:
     return condition
 
 
-def customer_list_owned(*, user: User, search: str = "") -> QuerySet[Customer]:
-    """Return the customers ``user`` owns, newest first, ready for a list page."""
-    customers = Customer.objects.filter(consultant=user)
-    if search.replace("\x00", "").strip():
-        customers = customers.filter(customer_search_q(search))
-    return customers.select_related("consult_course").order_by("-created_at", "-pk")
+def stale_q(*, days: int | None = None, now=None) -> Q:
+    """Return the condition "not followed up for more than ``days`` days".
+
+    Leads never followed up count as stale. ``days`` defaults to the
+    CRM_STALE_LEAD_DAYS setting.
+    """
+    days = settings.CRM_STALE_LEAD_DAYS if days is None else days
+    limit = (now or timezone.now()) - timedelta(days=days)
+    return Q(last_followup_at__isnull=True) | Q(last_followup_at__lt=limit)
+
+
+def customer_find_duplicate(
+    *, qq: str | None, phone: str | None, exclude_pk=None
+) -> Customer | None:
+    """Return the customer who already has this (normalised) QQ or phone."""
+    condition = Q()
+    if qq:
+        condition |= Q(qq=qq)
+    if phone:
+        condition |= Q(phone=phone)
+    if not condition:
+        return None
+    found = Customer.objects.filter(condition).select_related("consultant")
+    if exclude_pk is not None:
+        found = found.exclude(pk=exclude_pk)
+    return found.first()
+
+
+def customer_detail(*, pk) -> Customer:
+    """Return a customer with what its page shows, in a constant number of queries."""
+    from crm.models import CustomerFollowUp, Enrollment
+
+    return (
+        Customer.objects.select_related("consultant", "consult_course", "user")
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "followups",
+                queryset=CustomerFollowUp.objects.select_related("consultant"),
+            ),
+            Prefetch(
+                "enrollments",
+                queryset=Enrollment.objects.select_related(
+                    "class_list__course", "class_list__branch", "consultant"
+                ).prefetch_related("payments"),
+            ),
+        )
+        .get(pk=pk)
+    )

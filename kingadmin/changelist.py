@@ -135,8 +135,8 @@ class Column:
 
     @classmethod
     def _from_callable(cls, name, func, link, *, pass_obj):
-        header = getattr(func, "short_description", None) or capfirst(
-            name.replace("_", " ")
+        header = capfirst(
+            getattr(func, "short_description", None) or name.replace("_", " ")
         )
         # Admin methods are bound (take obj); model methods and properties are
         # looked up on the row itself.

@@ -199,6 +199,16 @@ class ModelAdmin:
         """Save ``obj`` (override to call a service)."""
         obj.save()
 
+    def get_changeform_initial_data(self, request) -> dict:
+        """Return the initial values of the add form."""
+        return {}
+
+    def form_invalid(self, request, form):
+        """Run after an add/change form was refused, outside its transaction.
+
+        Override to act on a refusal (notify someone, log an attempt).
+        """
+
     def save_related(self, request, form, change):
         form.save_m2m()
 
@@ -568,18 +578,28 @@ class ModelAdmin:
             before = snapshot(obj, None) if obj is not None else None
             form = Form(request.POST, request.FILES, instance=obj)
             if form.is_valid():
-                with transaction.atomic(using=router.db_for_write(self.model)):
-                    new_obj = form.save(commit=False)
-                    self.save_model(request, new_obj, form, change=not add)
-                    self.save_related(request, form, change=not add)
+                try:
+                    with transaction.atomic(using=router.db_for_write(self.model)):
+                        new_obj = form.save(commit=False)
+                        self.save_model(request, new_obj, form, change=not add)
+                        self.save_related(request, form, change=not add)
+                        if add:
+                            log_addition(request.user, new_obj)
+                        else:
+                            log_change(request.user, new_obj, before, form.changed_data)
+                except ValidationError as error:
+                    # A service refused the save (e.g. the database's unique
+                    # constraint won a race): nothing was saved; show why.
+                    form.add_error(None, error)
                     if add:
-                        log_addition(request.user, new_obj)
-                    else:
-                        log_change(request.user, new_obj, before, form.changed_data)
-                return self.response_after_save(request, new_obj, add)
+                        form.instance.pk = None
+                else:
+                    return self.response_after_save(request, new_obj, add)
+            self.form_invalid(request, form)
             messages.error(request, _("Please correct the errors below."))
         else:
-            form = Form(instance=obj)
+            initial = self.get_changeform_initial_data(request) if add else None
+            form = Form(instance=obj, initial=initial)
         fieldsets = self._fieldsets(request, obj, form)
         name = self.opts.verbose_name
         context = self.base_context(

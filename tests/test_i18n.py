@@ -35,7 +35,7 @@ def test_language_switch_in_the_header_changes_to_english_and_back():
 def test_seeded_menu_names_are_shown_translated(demo):
     client = Client()
     client.force_login(demo["sales_a"])
-    assert "我的客户" in client.get("/crm/customers/").content.decode()
+    assert "我的客户" in client.get("/kingadmin/crm/customer/?mine=1").content.decode()
 
 
 def _entries(po_text: str):

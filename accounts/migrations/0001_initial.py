@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=64, unique=True, verbose_name='name')),
                 ('url_type', models.CharField(choices=[('name', 'URL name'), ('absolute', 'Absolute URL')], default='name', max_length=10, verbose_name='URL type')),
-                ('url', models.CharField(blank=True, help_text="A URL name such as 'crm:customer_list', or a path such as '/admin/'. Leave empty for a group heading.", max_length=255, verbose_name='URL')),
+                ('url', models.CharField(blank=True, help_text="A URL name such as 'teacher:class_list', or a path such as '/admin/'. Leave empty for a group heading.", max_length=255, verbose_name='URL')),
                 ('icon', models.CharField(blank=True, help_text='A Bootstrap icon name.', max_length=40, verbose_name='icon')),
                 ('order', models.PositiveSmallIntegerField(default=100, verbose_name='order')),
             ],

@@ -54,16 +54,18 @@ def test_sub_menu_appears_under_its_parent_heading_even_if_only_child_granted():
 def test_empty_heading_and_unresolvable_url_name_are_left_out():
     heading = MenuFactory(name="Empty heading", url="")
     broken = MenuFactory(name="Broken", url_type=Menu.UrlType.URL_NAME, url="nope:none")
-    ok = MenuFactory(name="Ok", url_type=Menu.UrlType.URL_NAME, url="crm:customer_list")
+    ok = MenuFactory(
+        name="Ok", url_type=Menu.UrlType.URL_NAME, url="teacher:class_list"
+    )
     from django.contrib.auth.models import Permission
 
-    may_list = Permission.objects.get(codename="view_own_customers")
+    may_list = Permission.objects.get(codename="use_teacher_portal")
     user = UserFactory(
         roles=[RoleFactory(menus=[heading, broken, ok], permissions=[may_list])]
     )
     tree = user_menu(user=user)
     assert names(tree) == [("Ok", [])]
-    assert tree[0].url == "/crm/customers/"
+    assert tree[0].url == "/teacher/"
 
 
 def test_entry_with_longest_matching_prefix_is_active():
@@ -109,3 +111,16 @@ def test_menu_validation_rejects_unknown_url_name_deep_nesting_and_foreign_urls(
     child = MenuFactory(parent=MenuFactory())
     with pytest.raises(ValidationError, match="one level"):
         Menu(name="z", url="/z/", url_type="absolute", parent=child).full_clean()
+
+
+def test_entry_whose_query_matches_the_page_is_active():
+    mine = MenuFactory(name="Mine", url="/kingadmin/crm/customer/?mine=1")
+    everyone = MenuFactory(name="All", url="/kingadmin/crm/customer/")
+    user = UserFactory(is_superuser=True, roles=[RoleFactory(menus=[mine, everyone])])
+
+    def active(path):
+        return [item.name for item in user_menu(user=user, path=path) if item.active]
+
+    assert active("/kingadmin/crm/customer/?mine=1&o=name_link") == ["Mine"]
+    assert active("/kingadmin/crm/customer/?mine=2") == ["All"]
+    assert active("/kingadmin/crm/customer/") == ["All"]

@@ -472,7 +472,7 @@ def test_rule_on_list_filters_and_real_urls_passes(add_rule):
     rule = add_rule(
         "checks_test_good_rule",
         (
-            Route("crm:customer_list"),
+            Route("teacher:class_list"),
             Route(
                 "kingadmin:changelist",
                 {"GET"},

@@ -240,5 +240,5 @@ def test_inactive_user_is_refused():
 def test_every_guarded_app_view_is_refused_without_its_rule():
     client = Client()
     client.force_login(UserFactory())
-    for url in ("/crm/customers/", "/teacher/", "/student/", "/kingadmin/"):
+    for url in ("/crm/customers/1/", "/teacher/", "/student/", "/kingadmin/"):
         assert client.get(url).status_code == 403, url

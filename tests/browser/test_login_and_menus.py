@@ -12,14 +12,14 @@ pytestmark = pytest.mark.browser
 
 def test_sales_a_logs_in_and_sees_the_sales_menu_and_their_customers(page, demo_site):
     log_in(page, "sales_a")
-    expect(page).to_have_url(re.compile(r"/crm/customers/$"))
+    expect(page).to_have_url(re.compile(r"/kingadmin/crm/customer/\?mine=1$"))
     menu = page.get_by_test_id("main-menu")
     expect(menu.get_by_role("link", name="我的客户")).to_be_visible()
     expect(menu.get_by_role("link", name="我的客户")).to_have_attribute(
         "aria-current", "page"
     )
     expect(menu.get_by_role("link", name="我的班级")).to_have_count(0)
-    expect(page.get_by_role("heading", name="我的客户")).to_be_visible()
+    expect(page.get_by_role("heading", name="客户", exact=True)).to_be_visible()
     first_qq = page.locator("a[href^='tencent://message/?uin=']").first
     expect(first_qq).to_be_visible()
 
@@ -27,9 +27,9 @@ def test_sales_a_logs_in_and_sees_the_sales_menu_and_their_customers(page, demo_
 def test_language_switch_turns_the_page_english(page, demo_site):
     log_in(page, "sales_a")
     page.get_by_role("button", name="English").click()
-    expect(page.get_by_role("heading", name="My customers")).to_be_visible()
+    expect(page.get_by_role("heading", name="Customers", exact=True)).to_be_visible()
     expect(page.get_by_test_id("main-menu").get_by_role("link")).to_have_text(
-        ["My customers", "Customers"]
+        ["My customers", "Stale leads", "All customers"]
     )
 
 
