@@ -9,15 +9,23 @@ from django.db import models
 
 from crm.normalize import normalize_phone, normalize_qq
 
+# What people type ("+86 138-1234-5678") is longer than what is stored.
+TYPED_MAX_LENGTH = 32
 
-class QQNumberField(models.CharField):
+
+class _NumberField(models.CharField):
+    def formfield(self, **kwargs):
+        return super().formfield(**{"max_length": TYPED_MAX_LENGTH, **kwargs})
+
+
+class QQNumberField(_NumberField):
     """A QQ number; ``full_clean()`` stores it normalised, empty as NULL."""
 
     def clean(self, value, model_instance):
         return super().clean(normalize_qq(value), model_instance)
 
 
-class PhoneNumberField(models.CharField):
+class PhoneNumberField(_NumberField):
     """A phone number; ``full_clean()`` stores it normalised, empty as NULL."""
 
     def clean(self, value, model_instance):
