@@ -9,6 +9,7 @@ from crm.models import (
     CustomerFollowUp,
     Enrollment,
     EnrollmentDocument,
+    EnrollmentLink,
     Payment,
     Tag,
 )
@@ -128,3 +129,15 @@ class EnrollmentDocumentAdmin(admin.ModelAdmin):
     )
     list_select_related = ("enrollment__customer", "enrollment__class_list__course")
     raw_id_fields = ("enrollment",)
+
+
+@admin.register(EnrollmentLink)
+class EnrollmentLinkAdmin(admin.ModelAdmin):
+    list_display = ("enrollment", "created_by", "created_at", "expires_at", "used_at")
+    list_select_related = (
+        "enrollment__customer",
+        "enrollment__class_list",
+        "created_by",
+    )
+    exclude = ("token_hash",)
+    raw_id_fields = ("enrollment", "created_by")

@@ -16,11 +16,16 @@ from crm.models import (
     CustomerFollowUp,
     Enrollment,
     EnrollmentDocument,
+    EnrollmentLink,
     Payment,
     Tag,
 )
 from crm.selectors import customer_search_q, stale_q
-from crm.services import customer_duplicate_report, customer_save
+from crm.services import (
+    customer_duplicate_report,
+    customer_save,
+    enrollment_link_revoke,
+)
 
 
 @kingadmin.register(Branch)
@@ -188,6 +193,7 @@ class EnrollmentAdmin(kingadmin.ModelAdmin):
         "state",
         "submitted_at",
         "approved_at",
+        "review_link",
     )
     list_filter = ("state", "class_list", "submitted_at", "approved_at")
     search_fields = ("customer__name", "customer__qq", "customer__phone")
@@ -198,6 +204,14 @@ class EnrollmentAdmin(kingadmin.ModelAdmin):
         "approved_by",
         "approved_at",
     )
+
+    @kingadmin.display(description=_("review"))
+    def review_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("crm:enrollment_review", args=[obj.pk]),
+            _("Review"),
+        )
 
 
 @kingadmin.register(EnrollmentDocument)
@@ -222,3 +236,44 @@ class PaymentAdmin(kingadmin.ModelAdmin):
         "enrollment__class_list__course",
         "consultant",
     )
+
+
+@kingadmin.register(EnrollmentLink)
+class EnrollmentLinkAdmin(kingadmin.ModelAdmin):
+    """Links are created from the customer page; here they can be seen and revoked."""
+
+    list_display = (
+        "enrollment",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "used_at",
+    )
+    list_filter = ("created_at", "expires_at")
+    list_select_related = (
+        "enrollment__customer",
+        "enrollment__class_list",
+        "created_by",
+    )
+    fields = (
+        "enrollment",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "used_at",
+    )
+    readonly_fields = (
+        "enrollment",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+    )
+    actions = ("revoke",)
+
+    @kingadmin.action(description=_("Revoke the selected links"))
+    def revoke(self, request, queryset):
+        for link in queryset:
+            enrollment_link_revoke(link=link)

@@ -435,6 +435,46 @@ class Enrollment(models.Model):
         return f"{self.customer} · {self.class_list}"
 
 
+class EnrollmentLink(models.Model):
+    """A one-time link a customer uses to fill in their enrollment form.
+
+    Only a SHA-256 hash of the random token is stored: a database leak does
+    not leak working links.
+    """
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment"),
+        on_delete=models.CASCADE,
+        related_name="links",
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrollment link")
+        verbose_name_plural = _("enrollment links")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")),
+                name="enrollment_link_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} · {self.created_at:%Y-%m-%d}"
+
+
 def enrollment_document_path(instance: "EnrollmentDocument", filename: str) -> str:
     """Return a generated storage path; the client's file name is never used."""
     suffix = PurePosixPath(filename).suffix.lower()

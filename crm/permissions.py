@@ -34,6 +34,7 @@ def qq_group_not_enrolled(request: HttpRequest, queryset: QuerySet) -> QuerySet:
 LEAD_PAGES = (
     Route("crm:customer_detail", {"GET"}),
     Route("crm:followup_add", {"POST"}),
+    Route("crm:enrollment_link_create", {"POST"}),
 )
 
 register(
@@ -66,6 +67,17 @@ register(
         "work_all_customers",
         "Can view and follow up every customer",
         LEAD_PAGES,
+    ),
+    PermissionRule(
+        "crm.enrollment",
+        "review_enrollments",
+        "Can review, approve and reject enrollments",
+        (
+            Route("crm:enrollment_review", {"GET"}),
+            Route("crm:enrollment_approve", {"POST"}),
+            Route("crm:enrollment_reject", {"POST"}),
+            Route("crm:enrollment_document", {"GET"}),
+        ),
     ),
     PermissionRule(
         "crm.customer",

@@ -78,3 +78,27 @@ def customer_detail(*, pk) -> Customer:
         )
         .get(pk=pk)
     )
+
+
+def enrollment_contract_text(enrollment) -> str:
+    """Return the contract of ``enrollment`` rendered from its class's template."""
+    from crm.contracts import render_contract
+
+    class_list = enrollment.class_list
+    template = class_list.contract_template
+    if template is None:
+        return ""
+    customer = enrollment.customer
+    return render_contract(
+        template.content,
+        {
+            "customer": customer,
+            "id_number": customer.id_number or "________",
+            "course": class_list.course,
+            "class": class_list,
+            "campus": class_list.branch,
+            "price": class_list.course.price,
+            "start_date": class_list.start_date.isoformat(),
+            "date": timezone.localdate().isoformat(),
+        },
+    )

@@ -1,9 +1,12 @@
 """Writes of the CRM: leads, duplicates, follow-ups and claiming stale leads."""
 
+import hashlib
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -12,7 +15,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import notification_send
-from crm.models import Customer, CustomerFollowUp
+from crm.models import (
+    ClassList,
+    Customer,
+    CustomerFollowUp,
+    Enrollment,
+    EnrollmentDocument,
+    EnrollmentLink,
+    Payment,
+)
 from crm.selectors import customer_find_duplicate, stale_q
 from kingadmin.history import log_change, snapshot
 
@@ -169,3 +180,321 @@ def followup_add(
         Q(last_followup_at__isnull=True) | Q(last_followup_at__lt=followup.created_at)
     ).update(last_followup_at=followup.created_at)
     return followup
+
+
+# --------------------------------------------------------------- enrollment
+
+
+class LinkUnusable(Exception):
+    """An enrollment link that cannot be used; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def enrollment_link_create(
+    *, customer: Customer, class_list: ClassList, by: User
+) -> tuple[EnrollmentLink, str]:
+    """Create the enrollment (if needed) and a fresh link; return it and its token.
+
+    The token has 256 random bits and is returned once; only its hash is
+    stored. Earlier unused links of the enrollment are revoked. Enrolling a
+    stale lead of another sales claims it for ``by``.
+    """
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.consultant_id != by.pk:
+        customer = customer_claim(customer=customer, by=by)
+    enrollment, _created = Enrollment.objects.get_or_create(
+        customer=customer,
+        class_list=class_list,
+        defaults={"consultant": by, "state": Enrollment.State.LINK_SENT},
+    )
+    if enrollment.state == Enrollment.State.APPROVED:
+        raise ValidationError(
+            _("%(customer)s is already enrolled in %(class)s.")
+            % {"customer": customer, "class": class_list}
+        )
+    if enrollment.state == Enrollment.State.SUBMITTED:
+        raise ValidationError(
+            _(
+                "%(customer)s has submitted the form; review it before sending "
+                "a new link."
+            )
+            % {"customer": customer}
+        )
+    if enrollment.state == Enrollment.State.REJECTED:
+        enrollment.state = Enrollment.State.LINK_SENT
+        enrollment.reject_reason = ""
+        enrollment.contract_agreed = False
+        enrollment.contract_agreed_at = None
+        enrollment.save(
+            update_fields=[
+                "state",
+                "reject_reason",
+                "contract_agreed",
+                "contract_agreed_at",
+            ]
+        )
+    now = timezone.now()
+    enrollment.links.filter(revoked_at__isnull=True, used_at__isnull=True).update(
+        revoked_at=now
+    )
+    token = secrets.token_urlsafe(32)
+    link = EnrollmentLink.objects.create(
+        enrollment=enrollment,
+        token_hash=_token_hash(token),
+        created_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.CRM_ENROLLMENT_LINK_DAYS),
+    )
+    return link, token
+
+
+def enrollment_link_revoke(*, link: EnrollmentLink) -> None:
+    """Make ``link`` unusable from now on."""
+    EnrollmentLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def enrollment_link_resolve(token: str) -> EnrollmentLink:
+    """Return the usable link for ``token`` or raise LinkUnusable with the reason."""
+    if not token or len(token) > 100:
+        raise LinkUnusable("unknown")
+    link = (
+        EnrollmentLink.objects.select_related(
+            "enrollment__customer__consultant",
+            "enrollment__class_list__course",
+            "enrollment__class_list__branch",
+            "enrollment__class_list__contract_template",
+        )
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+    if link is None:
+        raise LinkUnusable("unknown")
+    if link.revoked_at is not None:
+        raise LinkUnusable("revoked")
+    if link.used_at is not None:
+        raise LinkUnusable("used")
+    if link.expires_at <= timezone.now():
+        raise LinkUnusable("expired")
+    return link
+
+
+def enrollment_document_add(*, enrollment: Enrollment, uploads) -> list:
+    """Check and store the uploaded ID documents under generated names."""
+    from crm.uploads import check_document, check_document_count
+
+    check_document_count(enrollment.documents.count(), len(uploads))
+    checked = [(upload, check_document(upload)) for upload in uploads]
+    saved = []
+    with transaction.atomic():
+        for upload, info in checked:
+            document = EnrollmentDocument(
+                enrollment=enrollment,
+                original_name=info.original_name,
+                size=info.size,
+                content_type=info.content_type,
+            )
+            # The stored name comes from the content type, never the client.
+            document.file.save(f"document{info.extension}", upload, save=False)
+            document.save()
+            saved.append(document)
+    return saved
+
+
+def enrollment_document_delete(*, enrollment: Enrollment, document_id) -> None:
+    """Delete one of the enrollment's documents (and its file); ignore bad ids."""
+    if not str(document_id).isdigit():
+        return
+    document = enrollment.documents.filter(pk=int(document_id)).first()
+    if document is None:
+        return
+    document.file.delete(save=False)
+    document.delete()
+
+
+@transaction.atomic
+def enrollment_submit(*, link: EnrollmentLink, customer: Customer) -> Enrollment:
+    """Submit the filled-in form: the link dies and reviewers are notified.
+
+    ``customer`` carries the personal data the form validated.
+    """
+    link = EnrollmentLink.objects.select_for_update().get(pk=link.pk)
+    if link.used_at or link.revoked_at or link.expires_at <= timezone.now():
+        raise LinkUnusable("used")
+    enrollment = link.enrollment
+    if not enrollment.documents.exists():
+        raise ValidationError(_("Upload at least one ID document."))
+    customer.full_clean(validate_constraints=False)
+    customer.save(
+        update_fields=[
+            "id_number",
+            "gender",
+            "birthday",
+            "emergency_contact",
+            "emergency_phone",
+            "email",
+        ]
+    )
+    now = timezone.now()
+    enrollment.state = Enrollment.State.SUBMITTED
+    enrollment.contract_agreed = True
+    enrollment.contract_agreed_at = now
+    enrollment.submitted_at = now
+    enrollment.save(
+        update_fields=["state", "contract_agreed", "contract_agreed_at", "submitted_at"]
+    )
+    link.used_at = now
+    link.save(update_fields=["used_at"])
+    for reviewer in _reviewers(enrollment):
+        notification_send(
+            recipient=reviewer,
+            text=_("%(customer)s submitted the enrollment form for %(class)s.")
+            % {"customer": customer, "class": enrollment.class_list},
+            link=reverse("crm:enrollment_review", args=[enrollment.pk]),
+        )
+    return enrollment
+
+
+def _reviewers(enrollment: Enrollment) -> list[User]:
+    """Return the consultant and everyone allowed to review enrollments."""
+    reviewers = User.objects.filter(
+        Q(pk=enrollment.consultant_id)
+        | Q(roles__permissions__codename="review_enrollments")
+        | Q(is_superuser=True),
+        is_active=True,
+    ).distinct()
+    return list(reviewers)
+
+
+def _student_username(customer: Customer) -> str:
+    base = customer.qq or customer.phone or f"student{customer.pk}"
+    username, n = base, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    return username
+
+
+@transaction.atomic
+def enrollment_approve(
+    *,
+    enrollment: Enrollment,
+    by: User,
+    base_url: str,
+    payment_kind: str | None = None,
+    payment_amount=None,
+) -> Enrollment:
+    """Approve a submitted enrollment and open the student account.
+
+    Records the first payment if given, marks the customer enrolled, creates
+    the student user (role "Student") if the customer has none, and e-mails
+    the customer a link to set their password (never a password) on commit.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from accounts.models import Role
+
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.state != Enrollment.State.SUBMITTED:
+        raise ValidationError(_("Only a submitted enrollment can be approved."))
+    now = timezone.now()
+    enrollment.state = Enrollment.State.APPROVED
+    enrollment.approved_by = by
+    enrollment.approved_at = now
+    enrollment.save(update_fields=["state", "approved_by", "approved_at"])
+    if payment_kind and payment_amount:
+        payment = Payment(
+            enrollment=enrollment,
+            kind=payment_kind,
+            amount=payment_amount,
+            consultant=enrollment.consultant,
+        )
+        payment.full_clean()
+        payment.save()
+    customer = enrollment.customer
+    customer.status = Customer.Status.ENROLLED
+    if customer.user_id is None:
+        student = User(
+            username=_student_username(customer),
+            display_name=customer.name,
+            email=customer.email,
+        )
+        student.set_unusable_password()
+        student.save()
+        student.roles.add(*Role.objects.filter(name="Student"))
+        customer.user = student
+    customer.save(update_fields=["status", "user"])
+    student = customer.user
+    if customer.email:
+        path = reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(student.pk)),
+                "token": default_token_generator.make_token(student),
+            },
+        )
+        body = _(
+            "Dear %(name)s,\n\nyour enrollment in %(class)s has been approved. "
+            "Welcome!\n\nA student account was opened for you. Your user name is "
+            "%(username)s. Set your password here (the link works once):\n%(url)s\n"
+        ) % {
+            "name": customer,
+            "class": enrollment.class_list,
+            "username": student.username,
+            "url": base_url.rstrip("/") + path,
+        }
+        subject = _("Your enrollment in %(class)s succeeded") % {
+            "class": enrollment.class_list
+        }
+        transaction.on_commit(
+            lambda: send_mail(
+                subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email]
+            )
+        )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_reject(*, enrollment: Enrollment, by: User, reason: str) -> Enrollment:
+    """Reject a submitted enrollment with a reason, mailed to the customer."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the rejection."))
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.state != Enrollment.State.SUBMITTED:
+        raise ValidationError(_("Only a submitted enrollment can be rejected."))
+    enrollment.state = Enrollment.State.REJECTED
+    enrollment.reject_reason = reason
+    enrollment.save(update_fields=["state", "reject_reason"])
+    customer = enrollment.customer
+    notification_send(
+        recipient=enrollment.consultant,
+        text=_("The enrollment of %(customer)s in %(class)s was rejected: %(reason)s")
+        % {"customer": customer, "class": enrollment.class_list, "reason": reason},
+        link=reverse("crm:customer_detail", args=[customer.pk]),
+    )
+    if customer.email:
+        body = _(
+            "Dear %(name)s,\n\nyour enrollment form for %(class)s could not be "
+            "accepted:\n\n%(reason)s\n\nYour consultant will send you a new link."
+        ) % {"name": customer, "class": enrollment.class_list, "reason": reason}
+        subject = _("Your enrollment in %(class)s needs another look") % {
+            "class": enrollment.class_list
+        }
+        transaction.on_commit(
+            lambda: send_mail(
+                subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email]
+            )
+        )
+    return enrollment

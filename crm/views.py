@@ -1,15 +1,42 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.forms import FollowUpForm
-from crm.models import Customer
+from crm.forms import (
+    ApproveForm,
+    CustomerEnrollmentForm,
+    EnrollmentLinkForm,
+    FollowUpForm,
+    RejectForm,
+)
+from crm.models import Customer, Enrollment, EnrollmentDocument
+from crm.ratelimit import too_many
 from crm.selectors import customer_detail as customer_detail_query
+from crm.selectors import enrollment_contract_text
+from crm.services import (
+    LinkUnusable,
+    enrollment_document_add,
+    enrollment_document_delete,
+    enrollment_link_resolve,
+    enrollment_submit,
+    is_stale,
+)
+from crm.services import enrollment_approve as enrollment_approve_service
+from crm.services import enrollment_link_create as enrollment_link_create_service
+from crm.services import enrollment_reject as enrollment_reject_service
 from crm.services import followup_add as followup_add_service
-from crm.services import is_stale
+from crm.uploads import MAX_DOCUMENTS
 from kingadmin.decorators import rule_required
 from kingadmin.sites import site
 
@@ -33,6 +60,7 @@ def _page(request, customer, form):
             "followups": customer.followups.all(),
             "enrollments": customer.enrollments.all(),
             "form": form,
+            "link_form": EnrollmentLinkForm(),
             "is_owner": customer.consultant_id == request.user.pk,
             "is_stale": is_stale(customer),
             "can_change": admin.has_change_permission(request, customer),
@@ -70,3 +98,227 @@ def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("crm:customer_detail", pk=customer.pk)
     customer = customer_detail_query(pk=customer.pk)
     return _page(request, customer, form)
+
+
+# ------------------------------------------------------------ enrollment link
+
+
+@require_POST
+@rule_required
+def enrollment_link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create an enrollment link for a customer and show it (once) to copy."""
+    customer = _customer_in_scope(request, pk)
+    form = EnrollmentLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            link, token = enrollment_link_create_service(
+                customer=customer,
+                class_list=form.cleaned_data["class_list"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            url = request.build_absolute_uri(reverse("enroll", args=[token]))
+            response = render(
+                request,
+                "crm/enrollment_link.html",
+                {"customer": customer, "link": link, "url": url},
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    else:
+        messages.error(request, _("Choose a class for the enrollment link."))
+    return redirect("crm:customer_detail", pk=customer.pk)
+
+
+UNUSABLE_STATUS = {"unknown": 404, "expired": 410, "revoked": 410, "used": 410}
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def enroll(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's enrollment form, opened from the link (no login)."""
+    limit = settings.CRM_ENROLLMENT_RATE_LIMIT
+    window = settings.CRM_ENROLLMENT_RATE_WINDOW
+    if too_many(f"enroll-ip:{_client_ip(request)}", limit=limit, window=window) or (
+        too_many(f"enroll-token:{token}", limit=limit, window=window)
+    ):
+        return render(request, "crm/enroll_slow_down.html", status=429)
+    try:
+        link = enrollment_link_resolve(token)
+    except LinkUnusable as unusable:
+        return render(
+            request,
+            "crm/enroll_unusable.html",
+            {"reason": unusable.reason},
+            status=UNUSABLE_STATUS[unusable.reason],
+        )
+    enrollment = link.enrollment
+    customer = enrollment.customer
+    upload_errors: list[str] = []
+    if request.method == "POST":
+        # Uploading or deleting a file keeps what was typed, without judging it.
+        typed = {
+            key: value
+            for key, value in request.POST.items()
+            if key in CustomerEnrollmentForm.base_fields
+            and key not in CustomerEnrollmentForm.readonly_names
+        }
+        form = CustomerEnrollmentForm(instance=customer, initial=typed)
+        if "delete" in request.POST:
+            enrollment_document_delete(
+                enrollment=enrollment, document_id=request.POST["delete"]
+            )
+        elif request.POST.get("action") == "upload":
+            uploads = request.FILES.getlist("documents")
+            if not uploads:
+                upload_errors.append(_("Choose at least one file to upload."))
+            else:
+                try:
+                    enrollment_document_add(enrollment=enrollment, uploads=uploads)
+                except ValidationError as error:
+                    upload_errors.extend(error.messages)
+        elif request.POST.get("action") == "submit":
+            form = CustomerEnrollmentForm(request.POST, instance=customer)
+            if form.is_valid():
+                try:
+                    enrollment_submit(link=link, customer=form.save(commit=False))
+                except ValidationError as error:
+                    form.add_error(None, error)
+                except LinkUnusable:
+                    return render(
+                        request, "crm/enroll_unusable.html", {"reason": "used"}, 410
+                    )
+                else:
+                    return render(
+                        request, "crm/enroll_done.html", {"enrollment": enrollment}
+                    )
+        else:
+            return HttpResponseBadRequest()
+    else:
+        form = CustomerEnrollmentForm(instance=customer)
+    response = render(
+        request,
+        "crm/enroll.html",
+        {
+            "form": form,
+            "enrollment": enrollment,
+            "class": enrollment.class_list,
+            "customer": customer,
+            "contract": enrollment_contract_text(enrollment),
+            "documents": list(enrollment.documents.all()),
+            "upload_errors": upload_errors,
+            "max_documents": MAX_DOCUMENTS,
+            "readonly_fields": [form[name] for name in form.readonly_names],
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# ---------------------------------------------------------------- review
+
+
+def _enrollment_for_review(pk: int):
+    return get_object_or_404(
+        Enrollment.objects.select_related(
+            "customer__consultant",
+            "class_list__course",
+            "class_list__branch",
+            "class_list__contract_template",
+            "consultant",
+            "approved_by",
+        ),
+        pk=pk,
+    )
+
+
+def _review_page(request, enrollment, approve_form=None, reject_form=None):
+    return render(
+        request,
+        "crm/enrollment_review.html",
+        {
+            "enrollment": enrollment,
+            "customer": enrollment.customer,
+            "contract": enrollment_contract_text(enrollment),
+            "documents": enrollment.documents.all(),
+            "payments": enrollment.payments.all(),
+            "approve_form": approve_form or ApproveForm(),
+            "reject_form": reject_form or RejectForm(),
+        },
+    )
+
+
+@require_GET
+@rule_required
+def enrollment_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a submitted enrollment with its contract and documents."""
+    return _review_page(request, _enrollment_for_review(pk))
+
+
+@require_POST
+@rule_required
+def enrollment_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment_for_review(pk)
+    form = ApproveForm(request.POST)
+    if form.is_valid():
+        try:
+            enrollment_approve_service(
+                enrollment=enrollment,
+                by=request.user,
+                base_url=request.build_absolute_uri("/"),
+                payment_kind=form.cleaned_data["payment_kind"] or None,
+                payment_amount=form.cleaned_data["payment_amount"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The enrollment of %(customer)s was approved.")
+                % {"customer": enrollment.customer},
+            )
+            return redirect("crm:enrollment_review", pk=enrollment.pk)
+    return _review_page(request, enrollment, approve_form=form)
+
+
+@require_POST
+@rule_required
+def enrollment_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment_for_review(pk)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            enrollment_reject_service(
+                enrollment=enrollment,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The enrollment was rejected."))
+            return redirect("crm:enrollment_review", pk=enrollment.pk)
+    return _review_page(request, enrollment, reject_form=form)
+
+
+@require_GET
+@rule_required
+def enrollment_document(request: HttpRequest, pk: int, document_id: int):
+    """Serve an uploaded ID document to a reviewer (never from the static server)."""
+    document = get_object_or_404(EnrollmentDocument, pk=document_id, enrollment_id=pk)
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=False,
+        filename=document.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -192,6 +192,22 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# A cache shared by every process (rate limits must hold across gunicorn
+# workers): a table in the database by default, created by `migrate` +
+# `createcachetable` (make run) and by the test runner.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+    }
+}
+
+# Enrollment links: lifetime, and how many requests a link or an address may
+# make per window before being told to slow down.
+CRM_ENROLLMENT_LINK_DAYS = int(os.environ.get("CRM_ENROLLMENT_LINK_DAYS", "7"))
+CRM_ENROLLMENT_RATE_LIMIT = int(os.environ.get("CRM_ENROLLMENT_RATE_LIMIT", "60"))
+CRM_ENROLLMENT_RATE_WINDOW = 600
+
 # Leads nobody has followed up for longer than this may be worked by any sales.
 CRM_STALE_LEAD_DAYS = int(os.environ.get("CRM_STALE_LEAD_DAYS", "30"))
 
