@@ -155,6 +155,7 @@ ROLES = {
         [
             *SALES_PERMISSIONS,
             "crm.work_all_customers",
+            "crm.review_enrollments",
             "crm.view_customer",
             "crm.change_customer",
             "crm.change_enrollment",
