@@ -217,7 +217,9 @@ def enroll(request: HttpRequest, token: str) -> HttpResponse:
         },
     )
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # Keep the token out of referrers to other sites; "no-referrer" would make
+    # browsers send "Origin: null" and fail the form's CSRF check.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -378,3 +378,21 @@ def test_student_user_is_only_created_once(link, reviewer):
     enrollment.refresh_from_db()
     assert enrollment.customer.user == existing
     assert User.objects.filter(username__startswith="5201").count() == 0
+
+
+def test_form_keeps_the_token_from_other_sites_but_posts_pass_csrf(link):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(f"/enroll/{link.token}/")
+    # "no-referrer" would make browsers send Origin: null and fail CSRF.
+    assert page["Referrer-Policy"] == "same-origin"
+    token = page.context["csrf_token"]
+    response = client.post(
+        f"/enroll/{link.token}/",
+        {"action": "upload", "documents": png(), "csrfmiddlewaretoken": str(token)},
+        HTTP_ORIGIN="http://testserver",
+    )
+    assert response.status_code == 200
+    assert link.enrollment.documents.count() == 1
+    assert (
+        client.post(f"/enroll/{link.token}/", {"action": "upload"}).status_code == 403
+    )
