@@ -1,4 +1,24 @@
-from django.contrib.auth.forms import AuthenticationForm
+"""Forms of the accounts app: logging in, and users in kingadmin with passwords."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from accounts.models import User
+from kingadmin.forms import KingadminModelForm
+
+USER_ADMIN_FIELDS = (
+    "username",
+    "display_name",
+    "email",
+    "campus",
+    "roles",
+    "is_active",
+)
 
 
 class LoginForm(AuthenticationForm):
@@ -8,3 +28,136 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update(autocomplete="username")
         self.fields["password"].widget.attrs.update(autocomplete="current-password")
+
+
+def _password_field(*, label, help_text, required: bool) -> forms.CharField:
+    # render_value=False: a typed password never comes back in the page, not
+    # even when the form is shown again with errors.
+    return forms.CharField(
+        label=label,
+        required=required,
+        strip=False,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "new-password"}
+        ),
+        help_text=help_text,
+    )
+
+
+class UserPasswordAdminForm(KingadminModelForm):
+    """Base of the user add/change forms of kingadmin: a password typed twice.
+
+    ``password1`` and ``password2`` are form fields only. The password is
+    checked by the project's password validators against the user being saved
+    and stored hashed by ``save()``; the model's ``password`` column is never
+    a form field, so the hash can neither be shown nor posted.
+    """
+
+    error_messages = {
+        "password_mismatch": _("The two password fields didn’t match."),
+        "password_missing": _("Enter the password twice."),
+    }
+
+    class Meta:
+        model = User
+        fields = USER_ADMIN_FIELDS
+        field_classes = {"username": UsernameField}
+
+    def clean_username(self):
+        """Refuse a username that differs from an existing one only in case."""
+        username = self.cleaned_data.get("username")
+        taken = (
+            User.objects.filter(username__iexact=username)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        )
+        if username and taken:
+            raise self.instance.unique_error_message(User, ["username"])
+        return username
+
+    @sensitive_variables("password1", "password2")
+    def clean(self):
+        cleaned = super().clean()
+        password1 = cleaned.get("password1")
+        password2 = cleaned.get("password2")
+        if password1 and password2:
+            if password1 != password2:
+                self.add_error(
+                    "password2",
+                    ValidationError(
+                        self.error_messages["password_mismatch"],
+                        code="password_mismatch",
+                    ),
+                )
+        elif password1 or password2:
+            empty = "password2" if password1 else "password1"
+            if empty not in self.errors:
+                self.add_error(
+                    empty,
+                    ValidationError(
+                        self.error_messages["password_missing"],
+                        code="password_missing",
+                    ),
+                )
+        return cleaned
+
+    @sensitive_variables("password")
+    def _post_clean(self):
+        # After super(), self.instance holds the posted username, name and
+        # e-mail, which the similarity validator compares the password with.
+        super()._post_clean()
+        password = self.new_password()
+        if password and "password2" not in self.errors:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except ValidationError as error:
+                self.add_error("password1", error)
+
+    def new_password(self) -> str | None:
+        """Return the password to set, or None to keep the current one."""
+        cleaned = getattr(self, "cleaned_data", {})
+        return cleaned.get("password1") or None
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        password = self.new_password()
+        if password:
+            user.set_password(password)
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
+
+
+class UserCreationAdminForm(UserPasswordAdminForm):
+    """The add page of users in kingadmin: the account and its password."""
+
+    password1 = _password_field(
+        label=_("Password"),
+        help_text=password_validation.password_validators_help_text_html(),
+        required=True,
+    )
+    password2 = _password_field(
+        label=_("Password confirmation"),
+        help_text=_("Enter the same password as before, for verification."),
+        required=True,
+    )
+
+
+class UserChangeAdminForm(UserPasswordAdminForm):
+    """The change page of users in kingadmin: leave the password blank to keep it."""
+
+    password1 = _password_field(
+        label=_("New password"),
+        help_text=format_lazy(
+            "{}{}",
+            _("Leave both password fields empty to keep the current password."),
+            password_validation.password_validators_help_text_html(),
+        ),
+        required=False,
+    )
+    password2 = _password_field(
+        label=_("New password confirmation"),
+        help_text=_("Enter the same password as before, for verification."),
+        required=False,
+    )

@@ -236,6 +236,14 @@ class PaymentAdmin(kingadmin.ModelAdmin):
         "enrollment__class_list__course",
         "consultant",
     )
+    readonly_fields = ("created_at",)
+
+    def get_changeform_initial_data(self, request):
+        initial = {"consultant": request.user.pk}
+        enrollment = request.GET.get("enrollment", "")
+        if enrollment.isdigit():
+            initial["enrollment"] = int(enrollment)
+        return initial
 
 
 @kingadmin.register(EnrollmentLink)

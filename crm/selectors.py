@@ -102,3 +102,20 @@ def enrollment_contract_text(enrollment) -> str:
             "date": timezone.localdate().isoformat(),
         },
     )
+
+
+def enrollment_money(enrollment) -> dict:
+    """Return price, paid (deposits + tuition - refunds) and balance of an enrollment.
+
+    Uses the prefetched payments when there are some (customer page).
+    """
+    from decimal import Decimal
+
+    from crm.models import Payment
+
+    paid = Decimal("0")
+    for payment in enrollment.payments.all():
+        sign = -1 if payment.kind == Payment.Kind.REFUND else 1
+        paid += sign * payment.amount
+    price = enrollment.class_list.course.price
+    return {"price": price, "paid": paid, "balance": price - paid}

@@ -20,10 +20,10 @@ from crm.forms import (
     FollowUpForm,
     RejectForm,
 )
-from crm.models import Customer, Enrollment, EnrollmentDocument
+from crm.models import Customer, Enrollment, EnrollmentDocument, Payment
 from crm.ratelimit import too_many
 from crm.selectors import customer_detail as customer_detail_query
-from crm.selectors import enrollment_contract_text
+from crm.selectors import enrollment_contract_text, enrollment_money
 from crm.services import (
     LinkUnusable,
     enrollment_document_add,
@@ -58,7 +58,13 @@ def _page(request, customer, form):
         {
             "customer": customer,
             "followups": customer.followups.all(),
-            "enrollments": customer.enrollments.all(),
+            "enrollments": [
+                {"enrollment": e, **enrollment_money(e)}
+                for e in customer.enrollments.all()
+            ],
+            "can_add_payment": site.get_model_admin(Payment).has_add_permission(
+                request
+            ),
             "form": form,
             "link_form": EnrollmentLinkForm(),
             "is_owner": customer.consultant_id == request.user.pk,

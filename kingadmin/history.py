@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from kingadmin.formatting import text_for_field
 from kingadmin.models import ChangeLog
+
+# Secrets: the history says that they changed, never what they are.
+SECRET_FIELDS = frozenset({"password", "token_hash"})
+HIDDEN = "••••••"
 
 
 def _fields(obj: models.Model, names=None):
@@ -26,7 +32,16 @@ def snapshot(obj: models.Model | None, names=None) -> dict[str, str]:
     """Return the displayed text of ``obj``'s fields (all or ``names``) by name."""
     if obj is None or obj.pk is None:
         return {}
-    return {f.name: text_for_field(obj, f) for f in _fields(obj, names)}
+    return {f.name: _text(obj, f) for f in _fields(obj, names)}
+
+
+def _text(obj, field) -> str:
+    if field.name in SECRET_FIELDS:
+        # A digest of the secret: enough to see that it changed, useless to
+        # anyone reading the history.
+        value = str(getattr(obj, field.attname) or "")
+        return hashlib.sha256(value.encode()).hexdigest() if value else ""
+    return text_for_field(obj, field)
 
 
 def _entry(user, obj, action, changes) -> ChangeLog:
@@ -45,7 +60,7 @@ def log_addition(user, obj: models.Model) -> ChangeLog:
     changes = [
         {"field": f.name, "label": str(f.verbose_name), "old": "", "new": text}
         for f in _fields(obj)
-        if (text := text_for_field(obj, f)) != ""
+        if f.name not in SECRET_FIELDS and (text := text_for_field(obj, f)) != ""
     ]
     return _entry(user, obj, ChangeLog.Action.ADDITION, changes)
 
@@ -60,8 +75,8 @@ def log_change(
         {
             "field": name,
             "label": labels[name],
-            "old": before.get(name, ""),
-            "new": after[name],
+            "old": HIDDEN if name in SECRET_FIELDS else before.get(name, ""),
+            "new": HIDDEN if name in SECRET_FIELDS else after[name],
         }
         for name in changed_names
         if name in after and before.get(name, "") != after[name]
@@ -74,7 +89,7 @@ def log_deletion(user, obj: models.Model) -> ChangeLog:
     changes = [
         {"field": f.name, "label": str(f.verbose_name), "old": text, "new": ""}
         for f in _fields(obj)
-        if (text := text_for_field(obj, f)) != ""
+        if f.name not in SECRET_FIELDS and (text := text_for_field(obj, f)) != ""
     ]
     return _entry(user, obj, ChangeLog.Action.DELETION, changes)
 

@@ -104,6 +104,8 @@ class ModelAdmin:
     actions: tuple = ("delete_selected",)
     export_formats: tuple = ("csv", "xlsx")
     form = KingadminModelForm
+    # The form class of the add page, when it differs (e.g. a password pair).
+    add_form = None
     empty_value_display = "—"
 
     # Templates; None means the default lookup (most specific first).
@@ -523,8 +525,9 @@ class ModelAdmin:
             name: FilterHorizontal(str(self.opts.get_field(name).verbose_name))
             for name in self.filter_horizontal
         }
+        base = self.add_form if obj is None and self.add_form else self.form
         form_class = modelform_factory(
-            self.model, form=self.form, fields=form_fields, widgets=widgets
+            self.model, form=base, fields=form_fields, widgets=widgets
         )
         return type(
             form_class.__name__,

@@ -68,3 +68,21 @@ def test_compiled_catalogue_is_shipped_and_used():
 
     with override("zh-hans"):
         assert gettext("My customers") == "我的客户"
+
+
+def test_shipped_catalogue_compiles_and_matches_its_source(tmp_path):
+    import shutil
+    import subprocess
+
+    msgfmt = shutil.which("msgfmt")
+    assert msgfmt, "gettext's msgfmt is needed to check the catalogue"
+    compiled = tmp_path / "django.mo"
+    result = subprocess.run(
+        [msgfmt, "--check-format", "-o", str(compiled), str(CATALOGUE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    shipped = CATALOGUE.with_suffix(".mo").read_bytes()
+    assert compiled.read_bytes() == shipped, "run `make messages` and commit the .mo"

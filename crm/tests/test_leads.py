@@ -329,3 +329,37 @@ def test_two_sales_claiming_a_stale_lead_at_once_exactly_one_wins():
     assert len(won) == 1 and len(lost) == 1, results
     assert lead.consultant == won[0].consultant
     assert ChangeLog.objects.filter(object_id=str(lead.pk)).count() == 1
+
+
+@pytest.mark.django_db
+def test_customer_page_shows_the_balance_against_the_class_price(client):
+    from decimal import Decimal
+
+    from tests.factories import EnrollmentFactory, PaymentFactory
+
+    sales = sales_user("sales_a")
+    customer = CustomerFactory(consultant=sales)
+    enrollment = EnrollmentFactory(customer=customer, consultant=sales)
+    enrollment.class_list.course.price = Decimal("19800")
+    enrollment.class_list.course.save()
+    PaymentFactory(enrollment=enrollment, kind="deposit", amount=Decimal("2000"))
+    PaymentFactory(enrollment=enrollment, kind="tuition", amount=Decimal("10000"))
+    PaymentFactory(enrollment=enrollment, kind="refund", amount=Decimal("500"))
+    client.force_login(sales)
+    html = client.get(f"/crm/customers/{customer.pk}/").content.decode()
+    assert "Price 19800.00 · paid 11500.00 · balance 8300.00" in html
+
+
+@pytest.mark.django_db
+def test_add_payment_form_is_prefilled_with_the_enrollment(client, superuser):
+    from tests.factories import EnrollmentFactory
+
+    enrollment = EnrollmentFactory()
+    client.force_login(superuser)
+    form = client.get(
+        "/kingadmin/crm/payment/add/", {"enrollment": enrollment.pk}
+    ).context["form"]
+    assert form["enrollment"].value() == enrollment.pk
+    assert form["consultant"].value() == superuser.pk
+    bad = client.get("/kingadmin/crm/payment/add/", {"enrollment": "x"})
+    assert bad.status_code == 200

@@ -337,3 +337,24 @@ def test_change_form_posts_with_the_csrf_token_work(superuser):
     assert response.status_code == 302
     tag.refresh_from_db()
     assert tag.name == "new"
+
+
+def test_history_never_holds_a_password_hash(admin_client):
+    from accounts.models import User
+    from kingadmin.history import log_change, snapshot
+
+    user = User.objects.create_user("victim", password="Secret-pass-77")
+    hashed = user.password
+    admin_client.post(f"/kingadmin/accounts/user/{user.pk}/delete/")
+    entry = ChangeLog.objects.get(action="delete", object_id=str(user.pk))
+    assert hashed not in str(entry.changes)
+    assert "password" not in {c["field"] for c in entry.changes}
+    other = User.objects.create_user("other", password="Secret-pass-77")
+    before = snapshot(other, ["password"])
+    other.set_password("Another-pass-88")
+    other.save()
+    change = log_change(None, other, before, ["password"])
+    assert change.changes == [
+        {"field": "password", "label": "password", "old": "••••••", "new": "••••••"}
+    ]
+    assert other.password not in str(change.changes)
