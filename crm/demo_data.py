@@ -119,6 +119,13 @@ MENUS = [
         "person-lines-fill",
         12,
     ),
+    (
+        gettext_noop("Enrollments to review"),
+        "absolute",
+        "/kingadmin/crm/enrollment/?state=submitted",
+        "clipboard-check",
+        13,
+    ),
     (gettext_noop("My classes"), "name", "teacher:class_list", "easel", 20),
     (gettext_noop("My study"), "name", "student:home", "mortarboard", 30),
 ]
@@ -143,7 +150,11 @@ SALES_PERMISSIONS = [
 ]
 ROLES = {
     # role: (home menu, menus, permissions)
-    "Admin": ("Administration", ["Administration"], "__all__"),
+    "Admin": (
+        "Administration",
+        ["Administration", "Enrollments to review"],
+        "__all__",
+    ),
     "Sales": (
         "My customers",
         ["My customers", "Stale leads", "All customers"],
@@ -151,7 +162,7 @@ ROLES = {
     ),
     "Sales manager": (
         "My customers",
-        ["My customers", "Stale leads", "All customers"],
+        ["My customers", "Stale leads", "All customers", "Enrollments to review"],
         [
             *SALES_PERMISSIONS,
             "crm.work_all_customers",
