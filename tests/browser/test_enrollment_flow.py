@@ -106,3 +106,22 @@ def test_link_form_upload_approval_and_first_login(
     expect(newcomer).to_have_url(re.compile(r"/student/$"))
     expect(newcomer.get_by_text("Python full-stack S9").first).to_be_visible()
     newcomer.context.close()
+
+
+def test_enrollment_form_fits_a_phone_screen(browser, live_server, demo_site):
+    from accounts.models import User
+    from crm.models import ClassList
+    from crm.services import enrollment_link_create
+
+    sales = User.objects.get(username="sales_a")
+    customer = Customer.objects.filter(consultant=sales).first()
+    _link, token = enrollment_link_create(
+        customer=customer, class_list=ClassList.objects.get(name="Linux 40"), by=sales
+    )
+    phone = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}
+    ).new_page()
+    phone.goto(f"/enroll/{token}/")
+    expect(phone.get_by_test_id("contract")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.context.close()
