@@ -137,7 +137,7 @@ SALES_PERMISSIONS = [
     "crm.add_customer",
     "crm.view_customerfollowup",
     "crm.add_customerfollowup",
-    "crm.view_enrollment",
+    "crm.view_own_enrollments",
     "crm.add_enrollment",
     "crm.view_enrollmentdocument",
     "crm.view_payment",
@@ -166,6 +166,7 @@ ROLES = {
         [
             *SALES_PERMISSIONS,
             "crm.work_all_customers",
+            "crm.view_enrollment",
             "crm.review_enrollments",
             "crm.view_customer",
             "crm.change_customer",

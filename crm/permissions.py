@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from kingadmin.permissions import PermissionRule, Route, register
 
 CUSTOMER = {"app_label": "crm", "model_name": "customer"}
+ENROLLMENT = {"app_label": "crm", "model_name": "enrollment"}
 
 
 def own_customers(request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -24,6 +25,11 @@ def stale_customers(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     from crm.selectors import stale_q
 
     return queryset.filter(stale_q())
+
+
+def own_enrollments(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Return the enrollments the logged-in user is the consultant of."""
+    return queryset.filter(consultant=request.user)
 
 
 def qq_group_not_enrolled(request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -67,6 +73,18 @@ register(
         "work_all_customers",
         "Can view and follow up every customer",
         LEAD_PAGES,
+    ),
+    PermissionRule(
+        "crm.enrollment",
+        "view_own_enrollments",
+        "Can view own enrollments",
+        (
+            Route("kingadmin:changelist", {"GET", "POST"}, ENROLLMENT),
+            Route("kingadmin:export", {"GET"}, ENROLLMENT),
+            Route("kingadmin:change", {"GET"}, ENROLLMENT),
+            Route("kingadmin:history", {"GET"}, ENROLLMENT),
+        ),
+        hook=own_enrollments,
     ),
     PermissionRule(
         "crm.enrollment",

@@ -242,3 +242,19 @@ def test_every_guarded_app_view_is_refused_without_its_rule():
     client.force_login(UserFactory())
     for url in ("/crm/customers/1/", "/teacher/", "/student/", "/kingadmin/"):
         assert client.get(url).status_code == 403, url
+
+
+def test_sales_see_only_their_own_enrollments(client, user_with):
+    from tests.factories import EnrollmentFactory
+
+    sales = user_with("crm.view_own_enrollments")
+    mine = EnrollmentFactory(
+        consultant=sales, customer=CustomerFactory(consultant=sales)
+    )
+    theirs = EnrollmentFactory()
+    client.force_login(sales)
+    rows = client.get("/kingadmin/crm/enrollment/").context["rows"]
+    assert [row.obj for row in rows] == [mine]
+    assert (
+        client.get(f"/kingadmin/crm/enrollment/{theirs.pk}/change/").status_code == 403
+    )
