@@ -1,23 +1,126 @@
-"""Reads for the teacher portal."""
+"""Reads for the teacher portal.
 
-from django.db.models import Count, Q, QuerySet
+Every read starts from what the teacher teaches (``classes_taught_by`` /
+``lessons_taught_by``), so a view that looks an id up in these querysets
+answers 404 for another teacher's class, lesson or student.
+"""
+
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from crm.models import ClassList, Enrollment
+from teacher.models import CourseRecord, StudyRecord
+
+APPROVED = Q(enrollments__state=Enrollment.State.APPROVED)
+# A student who came, even late or leaving early, attended the lesson.
+ATTENDED = (
+    StudyRecord.Attendance.PRESENT,
+    StudyRecord.Attendance.LATE,
+    StudyRecord.Attendance.LEFT_EARLY,
+)
+
+
+def classes_taught_by(*, teacher: User) -> QuerySet[ClassList]:
+    """Return the classes ``teacher`` teaches."""
+    return ClassList.objects.filter(teachers=teacher).select_related("course", "branch")
 
 
 def class_list_taught_by(*, teacher: User) -> QuerySet[ClassList]:
-    """Return the classes ``teacher`` teaches, with student and lesson counts."""
+    """Return the classes ``teacher`` teaches, with counts and the next lesson.
+
+    ``next_lesson_date`` is the earliest lesson recorded for today or later;
+    ``last_lesson_number`` + 1 is the number the next new lesson record gets.
+    """
+    today = timezone.localdate()
     return (
-        ClassList.objects.filter(teachers=teacher)
-        .select_related("course", "branch")
+        classes_taught_by(teacher=teacher)
         .annotate(
-            student_count=Count(
-                "enrollments",
-                filter=Q(enrollments__state=Enrollment.State.APPROVED),
-                distinct=True,
-            ),
+            student_count=Count("enrollments", filter=APPROVED, distinct=True),
             lesson_count=Count("course_records", distinct=True),
+            last_lesson_number=Max("course_records__lesson_number"),
+            next_lesson_date=Min(
+                "course_records__date", filter=Q(course_records__date__gte=today)
+            ),
         )
         .order_by("-start_date", "pk")
+    )
+
+
+def lessons_taught_by(*, teacher: User) -> QuerySet[CourseRecord]:
+    """Return the lessons of every class ``teacher`` teaches."""
+    return CourseRecord.objects.filter(class_list__teachers=teacher).select_related(
+        "class_list__course"
+    )
+
+
+def class_students(*, class_list: ClassList) -> QuerySet[Enrollment]:
+    """Return the approved enrollments of a class with attendance and scores.
+
+    ``attendance_rate`` is the percentage of the student's lessons attended
+    (present, late or left early); ``average_score`` averages the graded
+    lessons on the numeric scale of ``StudyRecord.Score`` (N/A counts 0,
+    D -50, COPY -100), ungraded lessons left out.
+    """
+    return (
+        Enrollment.objects.filter(
+            class_list=class_list, state=Enrollment.State.APPROVED
+        )
+        .select_related("customer")
+        .annotate(
+            lesson_count=Count("study_records"),
+            attended_count=Count(
+                "study_records",
+                filter=Q(study_records__attendance__in=ATTENDED),
+            ),
+            late_count=Count(
+                "study_records",
+                filter=Q(study_records__attendance=StudyRecord.Attendance.LATE),
+            ),
+            absent_count=Count(
+                "study_records",
+                filter=Q(study_records__attendance=StudyRecord.Attendance.ABSENT),
+            ),
+            average_score=Avg("study_records__score"),
+        )
+        .order_by("customer__name", "pk")
+    )
+
+
+def class_lessons(*, class_list: ClassList) -> QuerySet[CourseRecord]:
+    """Return the lessons of a class with attendance, homework and grading counts."""
+    return (
+        CourseRecord.objects.filter(class_list=class_list)
+        .select_related("teacher")
+        .annotate(
+            student_count=Count("study_records"),
+            attended_count=Count(
+                "study_records",
+                filter=Q(study_records__attendance__in=ATTENDED),
+            ),
+            submitted_count=Count(
+                "study_records", filter=Q(study_records__submitted_at__isnull=False)
+            ),
+            graded_count=Count(
+                "study_records", filter=Q(study_records__score__isnull=False)
+            ),
+        )
+        .order_by("-lesson_number")
+    )
+
+
+def next_lesson_number(*, class_list: ClassList) -> int:
+    """Return the number the next lesson of ``class_list`` gets by default."""
+    last = CourseRecord.objects.filter(class_list=class_list).aggregate(
+        last=Max("lesson_number")
+    )["last"]
+    return (last or 0) + 1
+
+
+def lesson_study_records(*, course_record: CourseRecord) -> QuerySet[StudyRecord]:
+    """Return the study records of a lesson, one per student, by student name."""
+    return (
+        StudyRecord.objects.filter(course_record=course_record)
+        .select_related("enrollment__customer", "graded_by")
+        .order_by("enrollment__customer__name", "pk")
     )

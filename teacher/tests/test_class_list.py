@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.models import Enrollment
 from tests.factories import (
@@ -54,3 +57,19 @@ def test_queries_do_not_grow_with_the_number_of_classes(
 def test_sales_user_cannot_open_the_teacher_portal(client):
     client.force_login(UserFactory())
     assert client.get(URL).status_code == 403
+
+
+def test_next_lesson_is_the_earliest_lesson_recorded_from_today(client, teacher):
+    mine = ClassListFactory(name="Python S9", teachers=[teacher])
+    today = timezone.localdate()
+    for number, days in ((1, -2), (2, 3), (3, 10)):
+        CourseRecordFactory(
+            class_list=mine,
+            lesson_number=number,
+            teacher=teacher,
+            date=today + timedelta(days=days),
+        )
+    client.force_login(teacher)
+    [row] = client.get(URL).context["classes"]
+    assert row.next_lesson_date == today + timedelta(days=3)
+    assert row.last_lesson_number == 3

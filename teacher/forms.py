@@ -1,0 +1,141 @@
+"""Forms of the teacher portal.
+
+The roll call and grading forms have fields per study record, named
+``attendance-<id>``, ``score-<id>`` and ``comment-<id>``; a record whose
+fields are not posted (a student added after the page was shown) is left
+as it is.
+"""
+
+from collections.abc import Iterable, Iterator
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from teacher.models import CourseRecord, StudyRecord
+
+
+class CourseRecordForm(forms.ModelForm):
+    """The lesson record form; the service checks the number and creates it."""
+
+    class Meta:
+        model = CourseRecord
+        fields = [
+            "lesson_number",
+            "date",
+            "title",
+            "content",
+            "has_homework",
+            "homework_title",
+            "homework_requirements",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "content": forms.Textarea(attrs={"rows": 4}),
+            "homework_requirements": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, next_number: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        number = self.fields["lesson_number"]
+        number.required = False
+        number.validators.append(MinValueValidator(1))
+        number.widget.attrs["min"] = 1
+        number.initial = next_number
+        number.help_text = _("Leave empty for the next free number (%(number)s).") % {
+            "number": next_number
+        }
+        self.fields["date"].initial = timezone.localdate
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("has_homework"):
+            # Unticking "has homework" discards what was typed for it.
+            cleaned["homework_title"] = ""
+            cleaned["homework_requirements"] = ""
+        elif not cleaned.get("homework_title", "").strip():
+            self.add_error("homework_title", _("Give the homework a title."))
+        return cleaned
+
+
+class _PerRecordForm(forms.Form):
+    """A form with fields per study record of a lesson."""
+
+    def __init__(self, *args, records: Iterable[StudyRecord], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.records = list(records)
+        for record in self.records:
+            self.add_record_fields(record)
+
+    def add_record_fields(self, record: StudyRecord) -> None:
+        raise NotImplementedError
+
+    def _posted(self, record: StudyRecord, *prefixes: str) -> bool:
+        return all(f"{prefix}-{record.pk}" in self.data for prefix in prefixes)
+
+
+class RollCallForm(_PerRecordForm):
+    """Radio buttons present / late / absent / left early per student."""
+
+    def add_record_fields(self, record: StudyRecord) -> None:
+        self.fields[f"attendance-{record.pk}"] = forms.ChoiceField(
+            label=str(record.enrollment.customer),
+            choices=StudyRecord.Attendance.choices,
+            initial=record.attendance,
+            required=False,
+            widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        )
+
+    def rows(self) -> Iterator[tuple[StudyRecord, forms.BoundField]]:
+        for record in self.records:
+            yield record, self[f"attendance-{record.pk}"]
+
+    def attendance(self) -> dict[int, str]:
+        """Return the posted state of each study record: id -> state."""
+        return {
+            record.pk: self.cleaned_data[f"attendance-{record.pk}"]
+            for record in self.records
+            if self._posted(record, "attendance")
+            and self.cleaned_data[f"attendance-{record.pk}"]
+        }
+
+
+class GradingForm(_PerRecordForm):
+    """A score and a comment per student."""
+
+    def add_record_fields(self, record: StudyRecord) -> None:
+        name = str(record.enrollment.customer)
+        self.fields[f"score-{record.pk}"] = forms.TypedChoiceField(
+            label=_("Score of %(student)s") % {"student": name},
+            choices=[("", _("Not graded")), *StudyRecord.Score.choices],
+            coerce=int,
+            empty_value=None,
+            required=False,
+            initial=record.score,
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
+        self.fields[f"comment-{record.pk}"] = forms.CharField(
+            label=_("Comment for %(student)s") % {"student": name},
+            required=False,
+            initial=record.teacher_comment,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        )
+
+    def rows(
+        self,
+    ) -> Iterator[tuple[StudyRecord, forms.BoundField, forms.BoundField]]:
+        for record in self.records:
+            yield record, self[f"score-{record.pk}"], self[f"comment-{record.pk}"]
+
+    def grades(self) -> dict[int, tuple[int | None, str]]:
+        """Return the posted grade of each study record: id -> (score, comment)."""
+        return {
+            record.pk: (
+                self.cleaned_data[f"score-{record.pk}"],
+                self.cleaned_data[f"comment-{record.pk}"],
+            )
+            for record in self.records
+            if self._posted(record, "score", "comment")
+        }
