@@ -56,3 +56,16 @@ def test_logout_from_the_user_menu(page, demo_site):
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="退出").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+
+
+@pytest.mark.parametrize("language", ["简体中文", "English"])
+def test_top_bar_fits_a_phone_in_both_languages(
+    browser, live_server, demo_site, language
+):
+    phone = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="zh-CN"
+    ).new_page()
+    log_in(phone, "sales_a")
+    phone.get_by_role("button", name=language).click()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.context.close()
