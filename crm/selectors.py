@@ -99,7 +99,10 @@ def enrollment_contract_text(enrollment) -> str:
             "campus": class_list.branch,
             "price": class_list.course.price,
             "start_date": class_list.start_date.isoformat(),
-            "date": timezone.localdate().isoformat(),
+            # The day it was agreed; today while the customer is reading it.
+            "date": timezone.localdate(
+                enrollment.contract_agreed_at or timezone.now()
+            ).isoformat(),
         },
     )
 

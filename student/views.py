@@ -1,17 +1,299 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Pages of the student portal, and the staff's page for answering questions.
 
+Every view is guarded by a permission rule (student.permissions); every
+lookup goes through a selector that filters by the logged-in user, so
+another student's id is a 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crm.selectors import enrollment_contract_text, enrollment_money
 from kingadmin.decorators import rule_required
-from student.selectors import enrollment_list_of_student
+from student import selectors, services
+from student.forms import AnswerForm, HomeworkForm, QuestionForm
+from student.homework_files import (
+    HomeworkUploadLimit,
+    content_type_for,
+    max_homework_bytes,
+)
+from student.models import Question
+
+
+def _private_file(file, *, filename: str, content_type: str) -> FileResponse:
+    """Return an uploaded file as a download the browser will not render."""
+    response = FileResponse(
+        file.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- my classes ----------------------------------------------------------------
 
 
 @require_GET
 @rule_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Show the logged-in student's enrollments."""
+    """Show the logged-in student's enrollments with their standing in each."""
+    enrollments = list(selectors.enrollment_list_of_student(user=request.user))
+    rankings = selectors.class_rankings(
+        class_list_ids={enrollment.class_list_id for enrollment in enrollments}
+    )
+    rows = []
+    for enrollment in enrollments:
+        ranking = rankings.get(enrollment.class_list_id, selectors.ClassRanking())
+        rows.append(
+            {
+                "enrollment": enrollment,
+                "standing": ranking.of(enrollment.pk),
+                "ranking": ranking,
+            }
+        )
+    return render(request, "student/home.html", {"rows": rows})
+
+
+@require_GET
+@rule_required
+def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a class's syllabus and lessons with the student's own records."""
+    enrollment = selectors.enrollment_of_student(user=request.user, pk=pk)
     return render(
         request,
-        "student/home.html",
-        {"enrollments": enrollment_list_of_student(user=request.user)},
+        "student/class_detail.html",
+        {
+            "enrollment": enrollment,
+            "class_list": enrollment.class_list,
+            "rows": selectors.lesson_rows_of_enrollment(enrollment),
+            "homework_form": HomeworkForm(),
+            "max_megabytes": f"{max_homework_bytes() / (1024 * 1024):g}",
+            "tab": "class",
+        },
+    )
+
+
+@require_GET
+@rule_required
+def grades(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the student's score per lesson, average and rank in the class."""
+    enrollment = selectors.enrollment_of_student(user=request.user, pk=pk)
+    rows = selectors.lesson_rows_of_enrollment(enrollment)
+    averages = selectors.lesson_class_averages(class_list_id=enrollment.class_list_id)
+    for row in rows:
+        row.class_average = averages.get(row.lesson.pk)
+    ranking = selectors.class_rankings(class_list_ids=[enrollment.class_list_id]).get(
+        enrollment.class_list_id, selectors.ClassRanking()
+    )
+    return render(
+        request,
+        "student/grades.html",
+        {
+            "enrollment": enrollment,
+            "class_list": enrollment.class_list,
+            "rows": rows,
+            "ranking": ranking,
+            "standing": ranking.of(enrollment.pk),
+            "tab": "grades",
+        },
+    )
+
+
+@require_GET
+@rule_required
+def contract(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the enrollment's contract, approval, payments and ID documents."""
+    enrollment = selectors.enrollment_contract_of_student(user=request.user, pk=pk)
+    return render(
+        request,
+        "student/contract.html",
+        {
+            "enrollment": enrollment,
+            "class_list": enrollment.class_list,
+            "contract_text": enrollment_contract_text(enrollment),
+            "money": enrollment_money(enrollment),
+            "tab": "contract",
+        },
+    )
+
+
+@require_GET
+@rule_required
+def document(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
+    """Send one of the student's own ID documents."""
+    doc = selectors.document_of_student(
+        user=request.user, pk=pk, document_id=document_id
+    )
+    return _private_file(
+        doc.file, filename=doc.original_name, content_type=doc.content_type
+    )
+
+
+# --- homework ------------------------------------------------------------------
+
+
+@csrf_exempt  # checked by csrf_protect below, once the upload limit is in place
+@require_POST
+@rule_required
+def homework_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Receive a homework file for study record ``pk`` and go back to the class.
+
+    The size limit is an upload handler installed before the body is parsed
+    (the documented way: the CSRF check must not read the body first), so an
+    oversized file is dropped while it streams in.
+    """
+    limit = HomeworkUploadLimit(request, limit=max_homework_bytes())
+    request.upload_handlers = [limit, *request.upload_handlers]
+    return _homework_submit(request, pk, limit)
+
+
+@csrf_protect
+def _homework_submit(
+    request: HttpRequest, pk: int, limit: HomeworkUploadLimit
+) -> HttpResponse:
+    record = selectors.study_record_of_student(user=request.user, pk=pk)
+    lesson = record.course_record
+    back = reverse("student:class_detail", args=[record.enrollment_id])
+    back += f"#lesson-{lesson.lesson_number}"
+    form = HomeworkForm(request.POST, request.FILES)
+    if limit.too_large:
+        messages.error(
+            request,
+            _("The file is larger than %(limit)s MB.")
+            % {"limit": f"{limit.limit / (1024 * 1024):g}"},
+        )
+        return redirect(back)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to upload."))
+        return redirect(back)
+    try:
+        services.homework_submit(
+            study_record=record, upload=form.cleaned_data["file"], by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    messages.success(
+        request,
+        _("Your homework for lesson %(number)s was received.")
+        % {"number": lesson.lesson_number},
+    )
+    return redirect(back)
+
+
+@require_GET
+@rule_required
+def homework_file(request: HttpRequest, pk: int) -> FileResponse:
+    """Send the student's own submitted homework file back."""
+    record = selectors.study_record_of_student(user=request.user, pk=pk)
+    if not record.homework_file:
+        raise Http404
+    return _private_file(
+        record.homework_file,
+        filename=record.homework_original_name or "homework",
+        content_type=content_type_for(record.homework_file.name),
+    )
+
+
+# --- questions and answers -----------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@rule_required
+def questions(request: HttpRequest) -> HttpResponse:
+    """Search the answered questions, ask a new one, list my own."""
+    class_lists = selectors.class_lists_of_student(user=request.user)
+    query = request.GET.get("q", "")
+    if request.method == "POST":
+        form = QuestionForm(request.POST, class_lists=class_lists)
+        if form.is_valid():
+            try:
+                question = services.question_ask(
+                    author=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Your question was sent. You will be notified of the answer."),
+                )
+                return redirect("student:question_detail", question.pk)
+    else:
+        form = QuestionForm(
+            class_lists=class_lists,
+            initial={"title": selectors.normalize_search_text(query)},
+        )
+    terms = selectors.normalize_search(query)
+    return render(
+        request,
+        "student/questions.html",
+        {
+            "query": " ".join(terms),
+            "searched": "q" in request.GET,
+            "results": selectors.question_search(query=query) if terms else [],
+            "form": form,
+            "my_questions": selectors.question_list_of_author(user=request.user),
+        },
+    )
+
+
+@require_GET
+@rule_required
+def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one of my questions, or any answered question, with its answers."""
+    question = selectors.question_visible_to_student(user=request.user, pk=pk)
+    return render(
+        request,
+        "student/question_detail.html",
+        {"question": question, "mine": question.author_id == request.user.pk},
+    )
+
+
+@require_GET
+@rule_required
+def question_open_list(request: HttpRequest) -> HttpResponse:
+    """List the open questions the user may answer, oldest first."""
+    scoped = request.access.scope(request, Question.objects.all())
+    return render(
+        request,
+        "student/question_open_list.html",
+        {"questions": selectors.open_question_list(scoped)},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@rule_required
+def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a question the user may answer, and take the answer."""
+    scoped = request.access.scope(request, Question.objects.all())
+    question = selectors.question_for_answering(scoped, pk=pk)
+    form = AnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_answer(
+                question=question, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request,
+                _("Your answer was sent to %(user)s.") % {"user": question.author},
+            )
+            return redirect("student:question_open_list")
+    return render(
+        request,
+        "student/question_answer.html",
+        {"question": question, "form": form},
     )
