@@ -208,6 +208,11 @@ CRM_ENROLLMENT_LINK_DAYS = int(os.environ.get("CRM_ENROLLMENT_LINK_DAYS", "7"))
 CRM_ENROLLMENT_RATE_LIMIT = int(os.environ.get("CRM_ENROLLMENT_RATE_LIMIT", "60"))
 CRM_ENROLLMENT_RATE_WINDOW = 600
 
+# Largest homework file a student may hand in.
+STUDENT_HOMEWORK_MAX_BYTES = int(
+    os.environ.get("STUDENT_HOMEWORK_MAX_BYTES", str(20 * 1024 * 1024))
+)
+
 # Leads nobody has followed up for longer than this may be worked by any sales.
 CRM_STALE_LEAD_DAYS = int(os.environ.get("CRM_STALE_LEAD_DAYS", "30"))
 

@@ -40,7 +40,6 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 MAX_ZIP_MEMBERS = 1000
 MAX_ZIP_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -202,7 +201,7 @@ class CheckedHomework:
 
 def max_homework_bytes() -> int:
     """Return the largest homework file accepted (STUDENT_HOMEWORK_MAX_BYTES)."""
-    return getattr(settings, "STUDENT_HOMEWORK_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return settings.STUDENT_HOMEWORK_MAX_BYTES
 
 
 def content_type_for(name: str) -> str:

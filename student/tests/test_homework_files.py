@@ -126,9 +126,10 @@ def test_size_limit_holds_when_the_declared_size_is_wrong(settings):
     assert caught.value.code == "too_large"
 
 
-def test_default_limit_is_20_megabytes(settings):
-    del settings.STUDENT_HOMEWORK_MAX_BYTES
+def test_default_limit_is_20_megabytes_and_follows_the_setting(settings):
     assert homework_files.max_homework_bytes() == 20 * 1024 * 1024
+    settings.STUDENT_HOMEWORK_MAX_BYTES = 1024
+    assert homework_files.max_homework_bytes() == 1024
 
 
 def test_upload_is_rewound_after_the_check():
