@@ -7,8 +7,6 @@ client's name survives only as a label to show back to staff.
 """
 
 import io
-import re
-import unicodedata
 import warnings
 from dataclasses import dataclass
 
@@ -16,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
+
+from crm.private_files import display_name
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 MAX_DOCUMENTS = 3
@@ -40,8 +40,6 @@ _NAME_MAX_LENGTH = 100
 _NAME_FALLBACK = "document"
 # Control and format characters (including bidi overrides that make
 # "gpj.exe" read as "exe.jpg"), surrogates, line and paragraph separators.
-_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
-_PATH_SEPARATORS = re.compile(r"[/\\]")
 
 _MESSAGES = {
     "too_large": _("“%(name)s” is larger than %(limit)s."),
@@ -72,7 +70,9 @@ def check_document(upload: UploadedFile) -> CheckedDocument:
     "too_many_pixels", "bad_pdf". The upload is rewound before this returns or
     raises, ready to be saved.
     """
-    name = _display_name(upload.name)
+    name = display_name(
+        upload.name, fallback=_NAME_FALLBACK, max_length=_NAME_MAX_LENGTH
+    )
     try:
         return _check(upload, name)
     finally:
@@ -160,26 +160,6 @@ def _image_problem(data: bytes, formats: tuple[str, ...]) -> str | None:
             # hostile input, and each means the same thing here.
             return "bad_image"
     return None
-
-
-def _display_name(name: str | None) -> str:
-    """Return the client's file name made safe to show: base name, printable."""
-    visible = "".join(
-        char
-        for char in name or ""
-        if unicodedata.category(char) not in _INVISIBLE_CATEGORIES
-    )
-    base = _PATH_SEPARATORS.split(visible)[-1].strip()
-    if base in {"", ".", ".."}:
-        return _NAME_FALLBACK
-    if len(base) > _NAME_MAX_LENGTH:
-        stem, dot, suffix = base.rpartition(".")
-        if stem and dot and len(suffix) <= 10:
-            keep = _NAME_MAX_LENGTH - len(suffix) - 1
-            base = f"{stem[:keep].rstrip()}.{suffix}"
-        else:
-            base = base[:_NAME_MAX_LENGTH].rstrip()
-    return base or _NAME_FALLBACK
 
 
 def _error(code: str, name: str) -> ValidationError:

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -21,6 +20,7 @@ from crm.forms import (
     RejectForm,
 )
 from crm.models import Customer, Enrollment, EnrollmentDocument, Payment
+from crm.private_files import private_file_response
 from crm.ratelimit import too_many
 from crm.selectors import customer_detail as customer_detail_query
 from crm.selectors import enrollment_contract_text, enrollment_money
@@ -320,13 +320,11 @@ def enrollment_reject(request: HttpRequest, pk: int) -> HttpResponse:
 def enrollment_document(request: HttpRequest, pk: int, document_id: int):
     """Serve an uploaded ID document to a reviewer (never from the static server)."""
     document = get_object_or_404(EnrollmentDocument, pk=document_id, enrollment_id=pk)
-    response = FileResponse(
-        document.file.open("rb"),
+    # Inline so a reviewer sees the ID in the browser; the sandbox CSP and
+    # nosniff keep a hostile file from running as a page.
+    return private_file_response(
+        document.file,
+        filename=document.original_name,
         content_type=document.content_type,
         as_attachment=False,
-        filename=document.original_name,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response

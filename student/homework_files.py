@@ -36,9 +36,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
+
+from crm.private_files import display_name as _display_name
 
 MAX_IMAGE_PIXELS = 40_000_000
 MAX_ZIP_MEMBERS = 1000
@@ -157,8 +158,6 @@ _CONTENT_TYPES = dict(KINDS.values())
 
 _NAME_MAX_LENGTH = 120
 _NAME_FALLBACK = "homework"
-_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
-_PATH_SEPARATORS = re.compile(r"[/\\]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CHUNK = 64 * 1024
 
@@ -232,52 +231,8 @@ def check_homework(upload: UploadedFile) -> CheckedHomework:
 
 
 def display_name(name: str | None) -> str:
-    """Return the client's file name made safe to show: base name, printable."""
-    visible = "".join(
-        char
-        for char in name or ""
-        if unicodedata.category(char) not in _INVISIBLE_CATEGORIES
-    )
-    base = _PATH_SEPARATORS.split(visible)[-1].strip()
-    if base in {"", ".", ".."}:
-        return _NAME_FALLBACK
-    if len(base) > _NAME_MAX_LENGTH:
-        stem, dot, suffix = base.rpartition(".")
-        if stem and dot and len(suffix) <= 10:
-            keep = _NAME_MAX_LENGTH - len(suffix) - 1
-            base = f"{stem[:keep].rstrip()}.{suffix}"
-        else:
-            base = base[:_NAME_MAX_LENGTH].rstrip()
-    return base or _NAME_FALLBACK
-
-
-class HomeworkUploadLimit(FileUploadHandler):
-    """Stop receiving a file as soon as it exceeds the homework size limit.
-
-    Installed before the request body is parsed, it drops an oversized file
-    instead of spooling gigabytes to a temporary file; the view reads
-    ``too_large`` to tell the student why no file arrived.
-    """
-
-    def __init__(self, request=None, *, limit: int):
-        super().__init__(request)
-        self.limit = limit
-        self.too_large = False
-
-    def new_file(self, field_name, file_name, content_type, content_length, *args):
-        super().new_file(field_name, file_name, content_type, content_length, *args)
-        if content_length is not None and content_length > self.limit:
-            self.too_large = True
-            raise SkipFile
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > self.limit:
-            self.too_large = True
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
+    """Return the client's file name made safe to show (see crm.private_files)."""
+    return _display_name(name, fallback=_NAME_FALLBACK, max_length=_NAME_MAX_LENGTH)
 
 
 def _check(upload: UploadedFile, name: str) -> CheckedHomework:

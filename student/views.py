@@ -11,34 +11,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.private_files import private_file_response
 from crm.selectors import enrollment_contract_text, enrollment_money
 from kingadmin.decorators import rule_required
 from student import selectors, services
 from student.forms import AnswerForm, HomeworkForm, QuestionForm
-from student.homework_files import (
-    HomeworkUploadLimit,
-    content_type_for,
-    max_homework_bytes,
-)
+from student.homework_files import content_type_for, max_homework_bytes
 from student.models import Question
-
-
-def _private_file(file, *, filename: str, content_type: str) -> FileResponse:
-    """Return an uploaded file as a download the browser will not render."""
-    response = FileResponse(
-        file.open("rb"),
-        as_attachment=True,
-        filename=filename,
-        content_type=content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
 
 # --- my classes ----------------------------------------------------------------
 
@@ -134,7 +115,7 @@ def document(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
     doc = selectors.document_of_student(
         user=request.user, pk=pk, document_id=document_id
     )
-    return _private_file(
+    return private_file_response(
         doc.file, filename=doc.original_name, content_type=doc.content_type
     )
 
@@ -142,37 +123,20 @@ def document(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
 # --- homework ------------------------------------------------------------------
 
 
-@csrf_exempt  # checked by csrf_protect below, once the upload limit is in place
 @require_POST
 @rule_required
 def homework_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Receive a homework file for study record ``pk`` and go back to the class.
 
-    The size limit is an upload handler installed before the body is parsed
-    (the documented way: the CSRF check must not read the body first), so an
-    oversized file is dropped while it streams in.
+    Django streams large uploads to a temporary file, so memory stays flat;
+    the size limit is checked with the content (and the web server's body
+    limit stops anything far larger, see the README).
     """
-    limit = HomeworkUploadLimit(request, limit=max_homework_bytes())
-    request.upload_handlers = [limit, *request.upload_handlers]
-    return _homework_submit(request, pk, limit)
-
-
-@csrf_protect
-def _homework_submit(
-    request: HttpRequest, pk: int, limit: HomeworkUploadLimit
-) -> HttpResponse:
     record = selectors.study_record_of_student(user=request.user, pk=pk)
     lesson = record.course_record
     back = reverse("student:class_detail", args=[record.enrollment_id])
     back += f"#lesson-{lesson.lesson_number}"
     form = HomeworkForm(request.POST, request.FILES)
-    if limit.too_large:
-        messages.error(
-            request,
-            _("The file is larger than %(limit)s MB.")
-            % {"limit": f"{limit.limit / (1024 * 1024):g}"},
-        )
-        return redirect(back)
     if not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
         return redirect(back)
@@ -198,7 +162,7 @@ def homework_file(request: HttpRequest, pk: int) -> FileResponse:
     record = selectors.study_record_of_student(user=request.user, pk=pk)
     if not record.homework_file:
         raise Http404
-    return _private_file(
+    return private_file_response(
         record.homework_file,
         filename=record.homework_original_name or "homework",
         content_type=content_type_for(record.homework_file.name),

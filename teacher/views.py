@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.models import ClassList
+from crm.private_files import protect_download
 from kingadmin.decorators import rule_required
 from kingadmin.export import content_disposition
 from teacher.forms import CourseRecordForm, GradingForm, RollCallForm
@@ -60,13 +61,6 @@ def _add_errors(form: Form, error: ValidationError) -> None:
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-
-
-def _download_headers(response: HttpResponse) -> HttpResponse:
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_GET
@@ -190,7 +184,7 @@ def homework_download(request: HttpRequest, lesson_id: int, record_id: int):
         filename=homework_file_name(record),
         content_type="application/octet-stream",
     )
-    return _download_headers(response)
+    return protect_download(response)
 
 
 @require_GET
@@ -207,7 +201,7 @@ def homework_zip(request: HttpRequest, lesson_id: int) -> StreamingHttpResponse:
         stream_zip(entries), content_type="application/zip"
     )
     response["Content-Disposition"] = content_disposition(homework_archive_name(lesson))
-    return _download_headers(response)
+    return protect_download(response)
 
 
 @require_http_methods(["GET", "POST"])
