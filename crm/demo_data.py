@@ -126,6 +126,7 @@ MENUS = [
         "clipboard-check",
         13,
     ),
+    (gettext_noop("Sales reports"), "name", "crm:reports", "bar-chart", 14),
     (gettext_noop("My classes"), "name", "teacher:class_list", "easel", 20),
     (
         gettext_noop("Students' questions"),
@@ -176,7 +177,13 @@ ROLES = {
     ),
     "Sales manager": (
         "My customers",
-        ["My customers", "Stale leads", "All customers", "Enrollments to review"],
+        [
+            "My customers",
+            "Stale leads",
+            "All customers",
+            "Enrollments to review",
+            "Sales reports",
+        ],
         [
             *SALES_PERMISSIONS,
             "crm.work_all_customers",
@@ -186,6 +193,7 @@ ROLES = {
             "crm.change_customer",
             "crm.change_enrollment",
             "crm.delete_customer",
+            "crm.view_sales_reports",
         ],
     ),
     "Teacher": (

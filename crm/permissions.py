@@ -118,4 +118,10 @@ register(
         ),
         hook=qq_group_not_enrolled,
     ),
+    PermissionRule(
+        "crm.customer",
+        "view_sales_reports",
+        "Can view the sales reports",
+        (Route("crm:reports", {"GET"}),),
+    ),
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm import views
+from crm import report_views, views
 
 app_name = "crm"
 
@@ -28,4 +28,5 @@ urlpatterns = [
         views.enrollment_document,
         name="enrollment_document",
     ),
+    path("reports/", report_views.reports, name="reports"),
 ]

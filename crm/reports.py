@@ -1,0 +1,322 @@
+"""Sales report selectors: every number is a database aggregate.
+
+Each section is one or two grouped queries over a half-open range of local
+midnights on an indexed ``created_at``/``approved_at`` column (see
+:func:`kingadmin.dateranges.date_range_q`), never a per-row date conversion.
+Python only merges and sums the few grouped rows the database returns.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from crm.models import Customer, CustomerFollowUp, Enrollment, Payment
+from crm.selectors import stale_q
+from kingadmin.dateranges import date_range_q
+
+ZERO = Decimal("0.00")
+APPROVED = Enrollment.State.APPROVED
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """The period (inclusive days) and the campus and consultant filters."""
+
+    since: date
+    until: date
+    campus_id: int | None = None
+    consultant_id: int | None = None
+
+    def owner_q(self, prefix: str = "") -> Q:
+        """Return the campus/consultant condition on a model's ``consultant``."""
+        q = Q()
+        if self.campus_id is not None:
+            q &= Q(**{f"{prefix}consultant__campus_id": self.campus_id})
+        if self.consultant_id is not None:
+            q &= Q(**{f"{prefix}consultant_id": self.consultant_id})
+        return q
+
+
+def rate(part: int, whole: int) -> float | None:
+    """Return part / whole in percent, rounded to 0.1; None when whole is 0."""
+    return round(part * 100 / whole, 1) if whole else None
+
+
+def change_percent(current: Decimal, previous: Decimal) -> float | None:
+    """Return the change from previous to current in percent; None from zero."""
+    if not previous:
+        return None
+    return round(float((current - previous) * 100 / previous), 1)
+
+
+def money(value) -> Decimal:
+    """Return value as a Decimal of cents (SQLite sums come back as numbers)."""
+    return Decimal(value or 0).quantize(ZERO)
+
+
+def shift_years(day: date, years: int) -> date:
+    """Return the same calendar day ``years`` later; Feb 29 becomes Feb 28."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: date, months: int) -> date:
+    """Return the first day of the month ``months`` after day's month."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month0 + 1, 1)
+
+
+def _in_period(model, field_name: str, since: date, until: date, prefix="") -> Q:
+    field = model._meta.get_field(field_name)
+    return date_range_q(field, since, until, field_path=f"{prefix}{field_name}")
+
+
+def _consultant_name(row: dict, prefix: str = "consultant__") -> str:
+    return row[f"{prefix}display_name"] or row[f"{prefix}username"]
+
+
+def lead_funnel(scope: ReportScope) -> dict:
+    """Return the lead sources, the per-consultant leaderboard and the funnel.
+
+    Leads are the customers created in the period; "converted" means they have
+    an approved enrollment (approved at any time up to now). The funnel's steps
+    count leads with a follow-up (last_followup_at set), with any enrollment
+    (link sent), with a submitted form and with an approved enrollment.
+    """
+    leads = Customer.objects.filter(
+        _in_period(Customer, "created_at", scope.since, scope.until),
+        scope.owner_q(),
+    )
+    counts = {
+        "leads": Count("pk", distinct=True),
+        "followed_up": Count(
+            "pk", distinct=True, filter=Q(last_followup_at__isnull=False)
+        ),
+        "link_sent": Count("pk", distinct=True, filter=Q(enrollments__isnull=False)),
+        "submitted": Count(
+            "pk", distinct=True, filter=Q(enrollments__submitted_at__isnull=False)
+        ),
+        "approved": Count("pk", distinct=True, filter=Q(enrollments__state=APPROVED)),
+    }
+    by_source = leads.values("source").annotate(**counts).order_by("-leads", "source")
+    by_consultant = (
+        leads.values("consultant", "consultant__display_name", "consultant__username")
+        .annotate(**counts)
+        .order_by("-approved", "-leads", "consultant__username")
+    )
+    labels = dict(Customer.Source.choices)
+    sources = [
+        {
+            "source": row["source"],
+            "label": str(labels.get(row["source"], row["source"])),
+        }
+        | {key: row[key] for key in counts}
+        for row in by_source
+    ]
+    consultants = [
+        {"consultant_id": row["consultant"], "name": _consultant_name(row)}
+        | {key: row[key] for key in counts}
+        for row in by_consultant
+    ]
+    # Each lead has one source: the totals are the sums of the source groups.
+    funnel = {key: sum(row[key] for row in sources) for key in counts}
+    for row in (*sources, *consultants):
+        row["share"] = rate(row["leads"], funnel["leads"])
+        row["conversion"] = rate(row["approved"], row["leads"])
+    funnel["conversion"] = rate(funnel["approved"], funnel["leads"])
+    return {"sources": sources, "consultants": consultants, "funnel": funnel}
+
+
+def enrollments_per_class(scope: ReportScope) -> list[dict]:
+    """Return the enrollments approved in the period per class, with seats."""
+    rows = (
+        Enrollment.objects.filter(
+            _in_period(Enrollment, "approved_at", scope.since, scope.until),
+            scope.owner_q(),
+            state=APPROVED,
+        )
+        .values(
+            "class_list",
+            "class_list__name",
+            "class_list__course__name",
+            "class_list__semester",
+            "class_list__branch__name",
+            "class_list__seats",
+        )
+        .annotate(approved=Count("pk"))
+        .order_by("-approved", "class_list__course__name", "class_list")
+    )
+    return [
+        {
+            "class_id": row["class_list"],
+            "name": row["class_list__name"]
+            or f"{row['class_list__course__name']} {row['class_list__semester']}",
+            "campus": row["class_list__branch__name"],
+            "approved": row["approved"],
+            "seats": row["class_list__seats"],
+            "fill": rate(row["approved"], row["class_list__seats"] or 0),
+        }
+        for row in rows
+    ]
+
+
+def _net_amount():
+    """Return the signed amount of a payment: refunds count negative."""
+    return Case(
+        When(kind=Payment.Kind.REFUND, then=-F("amount")),
+        default=F("amount"),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
+def _sum(condition: Q, expression=None):
+    return Coalesce(
+        Sum(expression or F("amount"), filter=condition),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def revenue(scope: ReportScope) -> dict:
+    """Return the period's deposits, tuition, refunds and net, and last year's.
+
+    One query: conditional sums over the two ranges, both on the created_at
+    index.
+    """
+    last_since = shift_years(scope.since, -1)
+    last_until = shift_years(scope.until, -1)
+    now_q = _in_period(Payment, "created_at", scope.since, scope.until)
+    then_q = _in_period(Payment, "created_at", last_since, last_until)
+    kinds = {
+        "deposits": Payment.Kind.DEPOSIT,
+        "tuition": Payment.Kind.TUITION,
+        "refunds": Payment.Kind.REFUND,
+    }
+    aggregates = {}
+    for prefix, period_q in (("current", now_q), ("last_year", then_q)):
+        for key, kind in kinds.items():
+            aggregates[f"{prefix}_{key}"] = _sum(period_q & Q(kind=kind))
+    totals = Payment.objects.filter(now_q | then_q, scope.owner_q()).aggregate(
+        **aggregates
+    )
+    result = {"last_year_since": last_since, "last_year_until": last_until}
+    for prefix in ("current", "last_year"):
+        part = {key: money(totals[f"{prefix}_{key}"]) for key in kinds}
+        part["net"] = part["deposits"] + part["tuition"] - part["refunds"]
+        result[prefix] = part
+    result["change"] = change_percent(
+        result["current"]["net"], result["last_year"]["net"]
+    )
+    return result
+
+
+def revenue_trend(scope: ReportScope) -> list[dict]:
+    """Return the net revenue of the 12 months up to the period's last month.
+
+    Each month is paired with the same month a year earlier. One query with a
+    conditional sum per month range, so no per-row month extraction.
+    """
+    last_month = scope.until.replace(day=1)
+    first = add_months(last_month, -(2 * TREND_MONTHS - 1))
+    months = [add_months(first, n) for n in range(2 * TREND_MONTHS)]
+    ranges = {
+        f"m{n}": _in_period(
+            Payment, "created_at", month, add_months(month, 1) - timedelta(days=1)
+        )
+        for n, month in enumerate(months)
+    }
+    whole = _in_period(
+        Payment,
+        "created_at",
+        first,
+        add_months(last_month, 1) - timedelta(days=1),
+    )
+    totals = Payment.objects.filter(whole, scope.owner_q()).aggregate(
+        **{key: _sum(q, _net_amount()) for key, q in ranges.items()}
+    )
+    return [
+        {
+            "month": months[n + TREND_MONTHS].strftime("%Y-%m"),
+            "net": money(totals[f"m{n + TREND_MONTHS}"]),
+            "previous_month": months[n].strftime("%Y-%m"),
+            "previous_net": money(totals[f"m{n}"]),
+        }
+        for n in range(TREND_MONTHS)
+    ]
+
+
+def _count(queryset) -> Coalesce:
+    """Return the number of rows of a correlated queryset, 0 when none."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values("consultant").annotate(n=Count("pk")).values("n")
+        ),
+        0,
+    )
+
+
+def followup_activity(scope: ReportScope) -> list[dict]:
+    """Return per consultant the follow-ups logged in the period and stale leads.
+
+    Stale leads are the consultant's customers not followed up for more than
+    CRM_STALE_LEAD_DAYS (or never), now, whatever the period. One query over
+    the consultants, each count a correlated subquery that SQLite answers from
+    the (consultant, created_at) and (consultant, last_followup_at) indexes
+    alone, instead of visiting every follow-up row of the period.
+    """
+    followups = CustomerFollowUp.objects.filter(
+        _in_period(CustomerFollowUp, "created_at", scope.since, scope.until),
+        consultant=OuterRef("pk"),
+    )
+    stale = Customer.objects.filter(stale_q(), consultant=OuterRef("pk"))
+    users = User.objects.all()
+    if scope.campus_id is not None:
+        users = users.filter(campus_id=scope.campus_id)
+    if scope.consultant_id is not None:
+        users = users.filter(pk=scope.consultant_id)
+    rows = (
+        users.annotate(n_followups=_count(followups), n_stale=_count(stale))
+        .order_by("-n_followups", "display_name", "username")
+        .values("pk", "display_name", "username", "n_followups", "n_stale")
+    )
+    return [
+        {
+            "consultant_id": row["pk"],
+            "name": row["display_name"] or row["username"],
+            "followups": row["n_followups"],
+            "stale": row["n_stale"],
+        }
+        for row in rows
+        # In Python: a WHERE on the annotations would run each subquery again.
+        if row["n_followups"] or row["n_stale"]
+    ]
+
+
+def sales_report(scope: ReportScope) -> dict:
+    """Return every section of the sales report for scope."""
+    return {
+        "scope": scope,
+        **lead_funnel(scope),
+        "classes": enrollments_per_class(scope),
+        "revenue": revenue(scope),
+        "trend": revenue_trend(scope),
+        "activity": followup_activity(scope),
+    }
