@@ -595,6 +595,10 @@ def _seed_class_s9(school: dict, users: dict[str, User]) -> None:
 @transaction.atomic
 def seed_demo() -> None:
     """Create (or complete) the scenario data of MISSION.md."""
+    from kingadmin.rules_sync import sync_rule_permissions
+
+    # Rules declared since the last migrate get their Permission rows now.
+    sync_rule_permissions()
     school = _seed_school()
     _seed_roles()
     users = _seed_users(school)

@@ -105,3 +105,15 @@ def test_generated_customers_and_followups_are_added_consistently():
 def test_negative_counts_are_refused():
     with pytest.raises(CommandError):
         seed("--customers", "-1")
+
+
+def test_seed_stores_rules_declared_after_the_last_migrate():
+    from django.contrib.auth.models import Permission
+
+    Permission.objects.filter(codename="view_sales_reports").delete()
+    seed("--quiet-logins")
+    assert (
+        Role.objects.get(name="Sales manager")
+        .permissions.filter(codename="view_sales_reports")
+        .exists()
+    )
