@@ -1,10 +1,33 @@
 """Users, roles and the menus roles give (user -> roles -> menus)."""
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.models import AbstractUser, Permission
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+
+
+def is_site_path(url: str) -> bool:
+    r"""Return True if ``url`` is a path of this site, e.g. ``/crm/?mine=1``.
+
+    It must start with one "/" and name no scheme or host (``urlsplit``), and
+    it may hold no backslash (browsers read "/\evil.example" as
+    "//evil.example"), no "//" anywhere, no whitespace and no control or
+    invisible characters (browsers drop tabs and newlines, so "/<tab>/evil"
+    would leave the site too). Django's ``url_has_allowed_host_and_scheme``,
+    with no host allowed, must agree.
+    """
+    if not url.startswith("/") or "\\" in url or "//" in url:
+        return False
+    if any(char.isspace() or not char.isprintable() for char in url):
+        return False
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return False
+    return url_has_allowed_host_and_scheme(url, allowed_hosts=None)
 
 
 class Menu(models.Model):
@@ -64,17 +87,26 @@ class Menu(models.Model):
                     errors["url"] = _(
                         "'%(url)s' is not the name of a page of this site."
                     ) % {"url": self.url}
-            elif not self.url.startswith("/") or self.url.startswith("//"):
-                errors["url"] = _("An absolute URL must start with a single '/'.")
+            elif not is_site_path(self.url):
+                errors["url"] = _(
+                    "An absolute URL must be a path of this site starting with a "
+                    "single '/', without a host, backslashes, '//', spaces or "
+                    "control characters."
+                )
         if errors:
             raise ValidationError(errors)
 
     def resolve_url(self) -> str | None:
-        """Return the path this menu links to, or None when it cannot be built."""
+        """Return the path this menu links to, or None when it cannot be built.
+
+        An absolute URL that is not a path of this site (stored before
+        ``clean`` refused such URLs) gives None: it is never rendered as a
+        link nor redirected to after login.
+        """
         if not self.url:
             return None
         if self.url_type == self.UrlType.ABSOLUTE:
-            return self.url
+            return self.url if is_site_path(self.url) else None
         try:
             return reverse(self.url)
         except NoReverseMatch:

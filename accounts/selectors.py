@@ -24,13 +24,14 @@ def url_allowed(user: User, url: str) -> bool:
     """Return True if the permission rules would let ``user`` GET ``url``.
 
     Links to pages no rule guards (the home page, ...) are allowed; links
-    that leave the site cannot be checked and are allowed too.
+    that leave the site are refused (menus link to paths of this site only,
+    see ``Menu.clean``).
     """
     from kingadmin.permissions import registry
 
     parts = urlsplit(url)
     if parts.scheme or parts.netloc:
-        return True
+        return False
     try:
         match = resolve(parts.path)
     except Resolver404:

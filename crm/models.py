@@ -476,9 +476,15 @@ class EnrollmentLink(models.Model):
 
 
 def enrollment_document_path(instance: "EnrollmentDocument", filename: str) -> str:
-    """Return a generated storage path; the client's file name is never used."""
+    """Return a generated storage path; the client's file name is never used.
+
+    The suffix is kept only when the ID document policy stores it (.jpg,
+    .png, .pdf), else there is none.
+    """
+    from crm.uploads import ID_DOCUMENT
+
     suffix = PurePosixPath(filename).suffix.lower()
-    if suffix not in {".jpg", ".jpeg", ".png", ".pdf"}:
+    if suffix not in ID_DOCUMENT.stored_extensions:
         suffix = ""
     return f"private/enrollment/{instance.enrollment_id}/{uuid.uuid4().hex}{suffix}"
 

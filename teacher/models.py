@@ -66,9 +66,15 @@ class CourseRecord(models.Model):
 
 
 def homework_path(instance: "StudyRecord", filename: str) -> str:
-    """Return a generated storage path; the client's file name is never used."""
+    """Return a generated storage path; the client's file name is never used.
+
+    The suffix is kept only when the homework policy stores it (.pdf, .zip,
+    .py, .txt, ...), else there is none: "x.php" is never stored as such.
+    """
+    from student.homework_files import HOMEWORK
+
     suffix = PurePosixPath(filename).suffix.lower()
-    if not suffix[1:].isalnum() or len(suffix) > 8:
+    if suffix not in HOMEWORK.stored_extensions:
         suffix = ""
     return f"private/homework/{instance.course_record_id}/{uuid.uuid4().hex}{suffix}"
 

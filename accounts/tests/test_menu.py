@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import Menu
-from accounts.selectors import user_menu
+from accounts.selectors import home_url, user_menu
 from tests.factories import MenuFactory, RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +124,84 @@ def test_entry_whose_query_matches_the_page_is_active():
     assert active("/kingadmin/crm/customer/?mine=1&o=name_link") == ["Mine"]
     assert active("/kingadmin/crm/customer/?mine=2") == ["All"]
     assert active("/kingadmin/crm/customer/") == ["All"]
+
+
+BAD_ABSOLUTE_URLS = [
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/ok/\\..\\x",
+    "//evil.example",
+    "///evil.example",
+    "/kingadmin//crm/",
+    "/kingadmin/?next=//evil.example",
+    "http://evil.example/",
+    "https:evil.example",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "evil.example/path",
+    "kingadmin/",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/kingadmin/\r\n",
+    "/king admin/",
+    " /kingadmin/",
+    "/kingadmin/\u3000",
+    "/kingadmin/\x00",
+    "/kingadmin/\x7f",
+    "/\u202e/nimdagnik",
+]
+
+
+@pytest.mark.parametrize("url", BAD_ABSOLUTE_URLS)
+def test_absolute_menu_url_that_is_not_a_path_of_this_site_is_refused(url):
+    menu = Menu(name="x", url_type=Menu.UrlType.ABSOLUTE, url=url)
+    with pytest.raises(ValidationError) as error:
+        menu.full_clean()
+    assert list(error.value.message_dict) == ["url"]
+    assert "must be a path of this site" in error.value.message_dict["url"][0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/kingadmin/",
+        "/kingadmin/crm/customer/?mine=1",
+        "/kingadmin/crm/customer/?mine=1&o=-created_at",
+        "/kingadmin/crm/customer/?next=/teacher/",
+        "/teacher/#classes",
+        "/crm/customers/?q=%E6%9D%8E",
+        "/课程/",
+    ],
+)
+def test_absolute_menu_url_that_is_a_path_of_this_site_is_accepted(url):
+    Menu(name="x", url_type=Menu.UrlType.ABSOLUTE, url=url).full_clean()
+
+
+def test_url_name_menu_must_still_reverse():
+    Menu(name="x", url_type=Menu.UrlType.URL_NAME, url="teacher:class_list").clean()
+    with pytest.raises(ValidationError) as error:
+        Menu(name="y", url_type=Menu.UrlType.URL_NAME, url="/teacher/").clean()
+    assert "not the name of a page" in error.value.message_dict["url"][0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_bad_url_stored_before_validation_is_never_rendered_or_landed_on(url):
+    bad = MenuFactory(name="Bad", url_type=Menu.UrlType.ABSOLUTE, url=url, order=1)
+    good = MenuFactory(name="Good", url="/kingadmin/", order=2)
+    user = UserFactory(is_superuser=True, roles=[RoleFactory(menus=[bad, good])])
+    tree = user_menu(user=user)
+    assert [(item.name, item.url) for item in tree] == [("Good", "/kingadmin/")]
+    assert bad.resolve_url() is None
+    role = RoleFactory(menus=[bad], home=bad)
+    lander = UserFactory(roles=[role])
+    assert home_url(user=lander) is None

@@ -1,7 +1,9 @@
 import io
 import random
+import re
 import struct
 import zlib
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from PIL import Image, PngImagePlugin
 
-from crm import uploads
+from crm import upload_checks
+from crm.models import enrollment_document_path
 from crm.uploads import (
     MAX_DOCUMENT_BYTES,
     MAX_DOCUMENTS,
@@ -17,6 +20,7 @@ from crm.uploads import (
     check_document,
     check_document_count,
 )
+from student.homework_files import check_homework
 
 
 def image_bytes(fmt: str, size=(16, 12), mode="RGB", noise=False, **save) -> bytes:
@@ -202,10 +206,10 @@ def test_magic_bytes_followed_by_garbage_are_refused_as_a_bad_image():
 @pytest.mark.parametrize(
     ("width", "height"),
     [
-        (7_000, 7_000),  # over our limit, under Pillow's own
+        (5_000, 5_000),  # over our limit, under Pillow's own
         (10_000, 10_000),  # over Pillow's warning threshold
         (20_000, 20_000),  # over Pillow's error threshold
-        (40_000_001, 1),
+        (24_000_001, 1),
     ],
 )
 def test_image_whose_header_claims_too_many_pixels_is_refused(width, height):
@@ -214,21 +218,27 @@ def test_image_whose_header_claims_too_many_pixels_is_refused(width, height):
     error = refusal(upload(content, name="huge.png"))
     assert error.code == "too_many_pixels"
     assert "huge.png" in message(error)
-    assert "40 megapixels" in message(error)
+    assert "24 megapixels" in message(error)
 
 
 def test_pixel_limit_holds_when_pillows_own_guard_is_switched_off(monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
-    assert refusal(upload(png_claiming(7_000, 7_000))).code == "too_many_pixels"
+    assert refusal(upload(png_claiming(5_000, 5_000))).code == "too_many_pixels"
 
 
 def test_image_at_the_pixel_limit_passes_and_one_pixel_row_more_is_refused(
-    monkeypatch,
+    settings,
 ):
-    monkeypatch.setattr(uploads, "MAX_IMAGE_PIXELS", 100)
+    settings.UPLOAD_MAX_IMAGE_PIXELS = 100
     assert check_document(upload(image_bytes("PNG", size=(10, 10)))).size > 0
     too_big = upload(image_bytes("PNG", size=(10, 11)))
-    assert refusal(too_big).code == "too_many_pixels"
+    error = refusal(too_big)
+    assert error.code == "too_many_pixels"
+    assert "0.0001 megapixels" in message(error)
+
+
+def test_default_pixel_cap_is_24_megapixels():
+    assert upload_checks.max_image_pixels() == 24_000_000
 
 
 def test_png_carrying_a_script_in_its_first_bytes_is_refused():
@@ -336,3 +346,90 @@ def test_a_fourth_document_is_refused(existing, adding):
         check_document_count(existing, adding)
     assert info.value.code == "too_many"
     assert "At most 3 documents" in message(info.value)
+
+
+# Storage path
+
+
+@pytest.mark.parametrize(
+    ("filename", "suffix"),
+    [
+        ("document.jpg", ".jpg"),
+        ("document.PNG", ".png"),
+        ("document.pdf", ".pdf"),
+        ("document.jpeg", ""),  # the checker stores JPEGs as .jpg
+        ("document.php", ""),
+        ("document.html", ""),
+        ("document.svg", ""),
+        ("document.png.php", ""),
+        ("document.php.png", ".png"),
+        ("document", ""),
+    ],
+)
+def test_document_path_suffix_comes_only_from_the_allow_list(filename, suffix):
+    path = enrollment_document_path(SimpleNamespace(enrollment_id=7), filename)
+    assert re.fullmatch(
+        rf"private/enrollment/7/[0-9a-f]{{32}}{re.escape(suffix)}", path
+    )
+
+
+# The same checks for every policy: ID documents and homework
+
+
+ENTRY_POINTS = [
+    pytest.param(check_document, id="id-document"),
+    pytest.param(check_homework, id="homework"),
+]
+
+
+def refused_by(check, content: bytes, name="file.bin") -> str:
+    with pytest.raises(ValidationError) as info:
+        check(upload(content, name=name))
+    return info.value.code
+
+
+@pytest.mark.parametrize("check", ENTRY_POINTS)
+def test_truncated_jpeg_and_corrupt_png_are_refused_by_every_policy(check):
+    jpeg = image_bytes("JPEG", size=(64, 64), noise=True)
+    assert refused_by(check, jpeg[: len(jpeg) // 2], "cut.jpg") == "bad_image"
+    png = bytearray(image_bytes("PNG", size=(64, 64), noise=True))
+    png[200] ^= 0xFF  # inside IDAT, so its CRC no longer matches
+    assert refused_by(check, bytes(png), "bad.png") == "bad_image"
+    # The intact files pass, so the refusals are about the damage.
+    assert check(upload(jpeg, name="whole.jpg")).extension == ".jpg"
+
+
+@pytest.mark.parametrize("check", ENTRY_POINTS)
+def test_pixel_cap_is_the_setting_for_every_policy(check, settings):
+    settings.UPLOAD_MAX_IMAGE_PIXELS = 100
+    assert check(upload(image_bytes("PNG", size=(10, 10)), name="a.png")).size
+    assert refused_by(check, image_bytes("PNG", size=(11, 10))) == "too_many_pixels"
+
+
+@pytest.mark.parametrize("check", ENTRY_POINTS)
+def test_header_over_the_pixel_cap_is_refused_before_any_decoding(check, monkeypatch):
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("the image was decoded")
+
+    monkeypatch.setattr(Image.Image, "verify", no_decoding)
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "verify", no_decoding)
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", no_decoding)
+    content = png_claiming(6_000, 4_001)  # one row over 24 megapixels
+    assert refused_by(check, content, "huge.png") == "too_many_pixels"
+
+
+@pytest.mark.parametrize("check", ENTRY_POINTS)
+def test_decompression_bomb_warning_is_a_refusal_for_every_policy(
+    check, settings, monkeypatch
+):
+    # Pillow's own limit below ours: its warning must not let the image in.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 50)
+    settings.UPLOAD_MAX_IMAGE_PIXELS = 1000
+    content = image_bytes("PNG", size=(10, 10))  # warns (over 50, under 100)
+    assert refused_by(check, content, "bomb.png") == "too_many_pixels"
+
+
+@pytest.mark.parametrize("check", ENTRY_POINTS)
+def test_pdf_with_markup_up_front_is_refused_by_every_policy(check):
+    content = pdf_bytes(after_header=b"<script>alert(1)</script>\n")
+    assert refused_by(check, content, "scan.pdf") == "bad_pdf"

@@ -1,21 +1,27 @@
 """What a homework upload may be: checked by content, zip archives inspected."""
 
 import io
+import random
+import re
 import stat
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
+from crm import upload_checks
+from crm.upload_checks import SAFE_TEXT_EXTENSIONS, check_zip_members
 from student import homework_files
 from student.homework_files import (
+    HOMEWORK,
     check_homework,
-    check_zip_members,
     content_type_for,
     display_name,
 )
 from student.tests.conftest import png_bytes, upload
+from teacher.models import homework_path
 
 
 def zip_bytes(members: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> bytes:
@@ -195,7 +201,7 @@ def test_small_members_may_compress_well():
 
 
 def test_total_unpacked_size_is_limited(monkeypatch):
-    monkeypatch.setattr(homework_files, "MAX_ZIP_UNCOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr(upload_checks, "MAX_ZIP_UNCOMPRESSED_BYTES", 1000)
     content = zip_bytes(
         {f"f{i}.txt": bytes(range(256)) * 2 for i in range(3)},
         compression=zipfile.ZIP_STORED,
@@ -204,7 +210,7 @@ def test_total_unpacked_size_is_limited(monkeypatch):
 
 
 def test_number_of_members_is_limited(monkeypatch):
-    monkeypatch.setattr(homework_files, "MAX_ZIP_MEMBERS", 3)
+    monkeypatch.setattr(upload_checks, "MAX_ZIP_MEMBERS", 3)
     content = zip_bytes({f"f{i}.txt": b"x" for i in range(4)})
     assert refused("many.zip", content) == "zip_too_many"
 
@@ -248,3 +254,103 @@ def test_served_content_type_comes_from_the_stored_extension():
     assert content_type_for("x/abc.pdf") == "application/pdf"
     assert content_type_for("x/abc.docx").startswith("application/vnd.openxml")
     assert content_type_for("x/abc") == "application/octet-stream"
+
+
+# Stored extensions: from the allow-list only
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "extension"),
+    [
+        ("hello.py", b"print(1)\n", ".py"),
+        ("Main.JAVA", b"class Main {}\n", ".java"),
+        ("data.csv", b"a,b\n1,2\n", ".csv"),
+        ("shell.php", b"<?php system($_GET['c']); ?>\n", ".txt"),
+        ("page.html", b"<html><script>alert(1)</script></html>\n", ".txt"),
+        ("page.HTM", b"<p>hi</p>\n", ".txt"),
+        ("app.js", b"alert(1)\n", ".txt"),
+        ("app.mjs", b"export default 1\n", ".txt"),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>\n', ".txt"),
+        ("run.sh", b"#!/bin/sh\necho hi\n", ".txt"),
+        ("data.xml", b"<a/>\n", ".txt"),
+        ("x.phtml", b"hi\n", ".txt"),
+        ("x.py.php", b"hi\n", ".txt"),
+        ("x.php.py", b"hi\n", ".py"),
+    ],
+)
+def test_text_homework_keeps_only_an_allow_listed_extension(name, content, extension):
+    checked = check_homework(upload(name, content))
+    assert (checked.kind, checked.extension) == ("text", extension)
+    assert checked.original_name == name  # the label stays as the student named it
+
+
+def test_allow_list_holds_nothing_a_server_runs_or_a_browser_renders():
+    dangerous = {
+        ".php",
+        ".phtml",
+        ".html",
+        ".htm",
+        ".shtml",
+        ".js",
+        ".mjs",
+        ".sh",
+        ".bat",
+        ".cmd",
+        ".ps1",
+        ".pl",
+        ".rb",
+        ".cgi",
+        ".asp",
+        ".aspx",
+        ".jsp",
+        ".svg",
+        ".xml",
+    }
+    assert SAFE_TEXT_EXTENSIONS.isdisjoint(dangerous)
+    assert HOMEWORK.stored_extensions.isdisjoint(dangerous)
+    assert {".py", ".txt", ".pdf", ".zip"} <= HOMEWORK.stored_extensions
+
+
+@pytest.mark.parametrize(
+    ("filename", "suffix"),
+    [
+        ("homework.py", ".py"),
+        ("homework.TXT", ".txt"),
+        ("homework.docx", ".docx"),
+        ("homework.php", ""),
+        ("homework.html", ""),
+        ("homework.js", ""),
+        ("homework.svg", ""),
+        ("homework.py.php", ""),
+        ("homework", ""),
+    ],
+)
+def test_homework_path_suffix_comes_only_from_the_allow_list(filename, suffix):
+    path = homework_path(SimpleNamespace(course_record_id=3), filename)
+    assert re.fullmatch(rf"private/homework/3/[0-9a-f]{{32}}{re.escape(suffix)}", path)
+
+
+def test_files_stored_with_a_text_extension_before_the_allow_list_stay_plain_text():
+    for legacy in ("abc.php", "abc.htm", "abc.js", "abc.sh", "abc.xml"):
+        assert content_type_for(f"private/homework/1/{legacy}") == (
+            "text/plain; charset=utf-8"
+        )
+    assert content_type_for("x/abc.txt") == "text/plain; charset=utf-8"
+    assert content_type_for("x/abc.svg") == "application/octet-stream"
+
+
+# Images: the strict check of the one upload checker
+
+
+def test_truncated_jpeg_homework_is_refused():
+    buffer = io.BytesIO()
+    noise = random.Random(0).randbytes(64 * 64 * 3)
+    Image.frombytes("RGB", (64, 64), noise).save(buffer, "JPEG")
+    content = buffer.getvalue()
+    assert refused("photo.jpg", content[: len(content) // 2]) == "bad_image"
+
+
+def test_homework_image_over_the_pixel_cap_is_refused(settings):
+    settings.UPLOAD_MAX_IMAGE_PIXELS = 15
+    assert check_homework(upload("small.png", png_bytes((4, 3)))).kind == "png"
+    assert refused("big.png", png_bytes((4, 4))) == "too_many_pixels"
