@@ -1,8 +1,17 @@
+"""Views of the accounts app: logging in, password reset, homes, notifications."""
+
+import math
+from dataclasses import dataclass
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -10,13 +19,118 @@ from accounts.forms import LoginForm
 from accounts.models import Notification
 from accounts.selectors import home_url
 from accounts.services import notification_mark_read
+from crm import ratelimit
+
+
+@dataclass(frozen=True)
+class AddressThrottle:
+    """A limit of events per client address and window, counted in the cache.
+
+    The address is the one django-axes locks on
+    (``axes.helpers.get_client_ip_address``), so both agree on who the client
+    is, behind a reverse proxy too once axes is set up for it. The limit and
+    the window (in minutes) are read from settings on every use.
+    """
+
+    kind: str
+    limit_setting: str
+    window_setting: str
+
+    def _key(self, request: HttpRequest) -> str:
+        return f"{self.kind}:{get_client_ip_address(request) or ''}"
+
+    def _window(self) -> int:
+        return getattr(settings, self.window_setting) * 60
+
+    def wait(self, request: HttpRequest) -> int | None:
+        """Return the seconds the address must wait, or None if it may go on."""
+        window = self._window()
+        limit = getattr(settings, self.limit_setting)
+        if ratelimit.count(self._key(request), window=window) < limit:
+            return None
+        return ratelimit.seconds_left(window=window)
+
+    def record(self, request: HttpRequest) -> None:
+        """Count one event of the request's address."""
+        ratelimit.record(self._key(request), window=self._window())
+
+    def refusal(self, request: HttpRequest) -> HttpResponse | None:
+        """Return the 429 page while the address must wait, else None."""
+        seconds = self.wait(request)
+        if seconds is None:
+            return None
+        response = render(
+            request,
+            "registration/login_throttled.html",
+            {"kind": self.kind, "minutes": math.ceil(seconds / 60)},
+            status=429,
+        )
+        response["Retry-After"] = str(seconds)
+        add_never_cache_headers(response)
+        return response
+
+
+LOGIN_FAILURES = AddressThrottle(
+    kind="login",
+    limit_setting="LOGIN_FAILURES_PER_ADDRESS",
+    window_setting="LOGIN_FAILURE_WINDOW_MINUTES",
+)
+PASSWORD_RESETS = AddressThrottle(
+    kind="password_reset",
+    limit_setting="PASSWORD_RESET_PER_ADDRESS",
+    window_setting="PASSWORD_RESET_WINDOW_MINUTES",
+)
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login; ``?next=`` is honoured only for URLs of this site."""
+    """Django's login; ``?next=`` is honoured only for URLs of this site.
+
+    On top of django-axes (which locks a user name *from one address*), an
+    address with too many failed logins in the window gets the 429 page for
+    every attempt, whatever the user name, and no password is checked. A
+    successful login does not reset the count.
+    """
 
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get(self, request, *args, **kwargs):
+        refusal = LOGIN_FAILURES.refusal(request)
+        if refusal is not None:
+            return refusal
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        # Before the form is bound: a throttled address gets no password checked.
+        refusal = LOGIN_FAILURES.refusal(request)
+        if refusal is not None:
+            return refusal
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        # A non-field error means authenticate() ran and let nobody in: a wrong
+        # password, an inactive account or a pair django-axes has locked. An
+        # incomplete form checked no password and is not counted.
+        if form.has_error(NON_FIELD_ERRORS):
+            LOGIN_FAILURES.record(self.request)
+        return super().form_invalid(form)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, with a per-address limit of requests (mails)."""
+
+    def get(self, request, *args, **kwargs):
+        refusal = PASSWORD_RESETS.refusal(request)
+        if refusal is not None:
+            return refusal
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        refusal = PASSWORD_RESETS.refusal(request)
+        if refusal is not None:
+            return refusal
+        PASSWORD_RESETS.record(request)
+        return super().post(request, *args, **kwargs)
 
 
 @require_GET

@@ -1,18 +1,62 @@
-"""Fixed-window request counting in the shared cache (holds across processes)."""
+"""Fixed-window counting in the shared cache (holds across processes).
+
+``too_many`` counts every call and says whether it went over the limit;
+``count`` only reads and ``record`` counts one event, so a caller can count
+only some requests (failed logins) yet check every one. Their windows are
+aligned to the clock (multiples of ``window`` seconds since the epoch): every
+process agrees on where a window ends without storing its start, and
+``seconds_left`` tells a refused client how long to wait. A client may thus
+fit up to twice the limit around a window boundary, never more.
+"""
 
 import hashlib
+import math
+import time
 
 from django.core.cache import cache
 
 
 def too_many(key: str, *, limit: int, window: int) -> bool:
     """Count a request for ``key``; True once over ``limit`` in ``window`` seconds."""
-    name = "ratelimit:" + hashlib.sha256(key.encode()).hexdigest()
-    if cache.add(name, 1, timeout=window):
-        return False
+    return record(key, window=window) > limit
+
+
+def seconds_left(*, window: int) -> int:
+    """Return the whole seconds (at least 1) until the current window ends."""
+    return _current(window)[1]
+
+
+def _current(window: int) -> tuple[int, int]:
+    # (index of the current window, whole seconds until it ends), from one clock read.
+    now = time.time()
+    return int(now // window), max(1, math.ceil(window - now % window))
+
+
+def _window_name(key: str, index: int, window: int) -> str:
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"ratelimit:{window}:{index}:{digest}"
+
+
+def count(key: str, *, window: int) -> int:
+    """Return how many events ``record`` counted for ``key`` in the current window."""
+    index, _ = _current(window)
+    return cache.get(_window_name(key, index, window), 0)
+
+
+def record(key: str, *, window: int) -> int:
+    """Count one event for ``key`` in the current window; return the new count."""
+    index, left = _current(window)
+    name = _window_name(key, index, window)
+    # The entry only has to outlive its window: the next window has another name.
+    timeout = left + 1
+    if cache.add(name, 1, timeout=timeout):
+        return 1
     try:
-        count = cache.incr(name)
+        new_count = cache.incr(name)
     except ValueError:  # expired between add() and incr()
-        cache.add(name, 1, timeout=window)
-        return False
-    return count > limit
+        cache.add(name, 1, timeout=timeout)
+        return 1
+    # BaseCache.incr() (the database cache) stores the sum with the default
+    # timeout (300 s), which could drop the count before the window ends.
+    cache.touch(name, timeout=timeout)
+    return new_count

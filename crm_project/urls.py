@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
 
 import kingadmin
 from accounts import views as account_views
@@ -15,5 +16,10 @@ urlpatterns = [
     path("teacher/", include("teacher.urls")),
     path("student/", include("student.urls")),
     path("kingadmin/", kingadmin.site.urls),
+    # One login page for the whole site, with its lockout and throttles.
+    path(
+        "admin/login/",
+        RedirectView.as_view(url=reverse_lazy("login"), query_string=True),
+    ),
     path("admin/", admin.site.urls),
 ]
