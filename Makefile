@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run chromium test test-pg ci lint format messages bench-seed clean
+.PHONY: run chromium test test-pg prod-crawl ci lint format messages bench-seed clean
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,6 @@ $(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
 
 run: $(VENV)/.run-deps
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST)/"
 	$(PY) manage.py runserver $(HOST)
@@ -33,7 +32,12 @@ test: $(VENV)/.dev-deps chromium
 test-pg: $(VENV)/.dev-deps chromium
 	scripts/with-postgres $(VENV)/bin/pytest
 
-ci: test test-pg
+# Production mode (DEBUG=0, gunicorn, collected static) on a throwaway database:
+# every demo login, every page one level below its menu. See scripts/prod-crawl.
+prod-crawl: $(VENV)/.run-deps
+	scripts/prod-crawl
+
+ci: test test-pg prod-crawl
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
