@@ -152,7 +152,7 @@ SALES_PERMISSIONS = [
     "crm.add_customer",
     "crm.view_customerfollowup",
     "crm.add_customerfollowup",
-    "crm.view_own_enrollments",
+    "crm.view_enrollment",
     "crm.add_enrollment",
     "crm.view_enrollmentdocument",
     "crm.view_payment",
@@ -187,8 +187,8 @@ ROLES = {
         [
             *SALES_PERMISSIONS,
             "crm.work_all_customers",
-            "crm.view_enrollment",
             "crm.review_enrollments",
+            "accounts.view_staff_users",
             "crm.view_customer",
             "crm.change_customer",
             "crm.change_enrollment",
@@ -201,6 +201,7 @@ ROLES = {
         ["My classes", "Students' questions"],
         [
             "teacher.use_teacher_portal",
+            "crm.view_taught_classes",
             "teacher.view_courserecord",
             "teacher.add_courserecord",
             "teacher.change_courserecord",
@@ -216,9 +217,6 @@ ROLES = {
         ["My study", "Questions and answers"],
         [
             "student.use_student_portal",
-            "student.view_question",
-            "student.add_question",
-            "student.view_answer",
         ],
     ),
 }

@@ -63,7 +63,11 @@ class FollowUpForm(forms.ModelForm):
 
 
 class EnrollmentLinkForm(forms.Form):
-    """Which class the customer is offered (classes not finished yet)."""
+    """Which class the customer is offered (classes not finished yet).
+
+    ``classes`` are the classes the user may view (the permission rules);
+    by default none, so a caller that forgets to pass them offers nothing.
+    """
 
     class_list = forms.ModelChoiceField(
         label=_("Class"),
@@ -71,12 +75,13 @@ class EnrollmentLinkForm(forms.Form):
         empty_label=None,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, classes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["class_list"].widget.attrs["class"] = "form-select"
         today = timezone.localdate()
+        classes = ClassList.objects.none() if classes is None else classes
         self.fields["class_list"].queryset = (
-            ClassList.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            classes.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
             .select_related("course", "branch")
             .order_by("start_date", "pk")
         )

@@ -25,6 +25,7 @@ from crm.services import (
     customer_duplicate_report,
     customer_save,
     enrollment_link_revoke,
+    followup_add,
 )
 
 
@@ -127,7 +128,10 @@ class CustomerAdmin(kingadmin.ModelAdmin):
     )
     search_fields = ("name", "qq_name", "^qq", "^phone")
     ordering = ("-created_at",)
-    readonly_fields = ("created_at", "last_followup_at")
+    # The status follows the enrollments (approval makes a lead "enrolled");
+    # the consultant is the user who enters the lead unless they may choose.
+    readonly_fields = ("status", "created_at", "last_followup_at")
+    current_user_fields = ("consultant",)
     filter_horizontal = ("tags",)
     list_select_related = ("consult_course", "consultant")
     exclude = ("user",)
@@ -146,9 +150,6 @@ class CustomerAdmin(kingadmin.ModelAdmin):
         if not term:
             return queryset, False
         return queryset.filter(customer_search_q(term)), False
-
-    def get_changeform_initial_data(self, request):
-        return {"consultant": request.user.pk}
 
     def save_model(self, request, obj, form, change):
         customer_save(customer=obj, by=request.user)
@@ -182,6 +183,26 @@ class CustomerFollowUpAdmin(kingadmin.ModelAdmin):
     list_filter = ("intention", "created_at")
     search_fields = ("customer__name", "content")
     list_select_related = ("customer", "consultant")
+    # Who followed up and when are facts, not input: the lead's place in the
+    # public pool depends on them.
+    readonly_fields = ("consultant", "created_at")
+    current_user_fields = ("consultant",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        saved = followup_add(
+            customer=obj.customer,
+            by=request.user,
+            content=obj.content,
+            intention=obj.intention,
+        )
+        obj.pk, obj.consultant, obj.created_at = (
+            saved.pk,
+            saved.consultant,
+            saved.created_at,
+        )
 
 
 @kingadmin.register(Enrollment)
@@ -198,12 +219,17 @@ class EnrollmentAdmin(kingadmin.ModelAdmin):
     list_filter = ("state", "class_list", "submitted_at", "approved_at")
     search_fields = ("customer__name", "customer__qq", "customer__phone")
     list_select_related = ("customer", "class_list__course", "consultant")
+    # The state moves only through the services (link, submission, review).
     readonly_fields = (
+        "state",
+        "contract_agreed",
         "contract_agreed_at",
         "submitted_at",
         "approved_by",
         "approved_at",
+        "reject_reason",
     )
+    current_user_fields = ("consultant",)
 
     @kingadmin.display(description=_("review"))
     def review_link(self, obj):
@@ -237,9 +263,10 @@ class PaymentAdmin(kingadmin.ModelAdmin):
         "consultant",
     )
     readonly_fields = ("created_at",)
+    current_user_fields = ("consultant",)
 
     def get_changeform_initial_data(self, request):
-        initial = {"consultant": request.user.pk}
+        initial = super().get_changeform_initial_data(request)
         enrollment = request.GET.get("enrollment", "")
         if enrollment.isdigit():
             initial["enrollment"] = int(enrollment)

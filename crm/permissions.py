@@ -3,16 +3,29 @@
 Besides kingadmin's default view/add/change/delete rules of every model:
 rules for sales whose hooks limit rows to the customers the logged-in user
 owns or to stale leads anybody may work, rules for managers who see every
-lead, and an example of a rule bound to query values.
+lead, reviewers scoped by campus, and an example of a rule bound to query
+values.
+
+Row scope is declared once, on the customer: follow-ups, enrollments and
+what hangs off enrollments (links, documents, payments) inherit it, so a
+user who may view a customer may view its follow-ups, and nobody else.
 """
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kingadmin.permissions import PermissionRule, Route, register
+from kingadmin.permissions import (
+    PermissionRule,
+    Route,
+    all_rows,
+    inherit_scope,
+    register,
+)
 
 CUSTOMER = {"app_label": "crm", "model_name": "customer"}
 ENROLLMENT = {"app_label": "crm", "model_name": "enrollment"}
+CLASS_LIST = {"app_label": "crm", "model_name": "classlist"}
+SUBMITTED = {"state": "submitted"}
 
 
 def own_customers(request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -27,15 +40,34 @@ def stale_customers(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     return queryset.filter(stale_q())
 
 
-def own_enrollments(request: HttpRequest, queryset: QuerySet) -> QuerySet:
-    """Return the enrollments the logged-in user is the consultant of."""
-    return queryset.filter(consultant=request.user)
+def enrollments_of_my_campus(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Return the enrollments in classes of the reviewer's campus (none without one)."""
+    campus = request.user.campus_id
+    if campus is None:
+        return queryset.none()
+    return queryset.filter(class_list__branch_id=campus)
+
+
+def classes_i_teach(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Return the classes the logged-in user teaches."""
+    return queryset.filter(teachers=request.user)
 
 
 def qq_group_not_enrolled(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     """Return the customers from QQ groups who have not enrolled yet."""
     return queryset.filter(source="qq_group", status="not_enrolled")
 
+
+# The review pages, and the review queue (the list of submitted enrollments,
+# which these rules scope more specifically than the plain view rules).
+REVIEW_PAGES = (
+    Route("crm:enrollment_review", {"GET"}),
+    Route("crm:enrollment_approve", {"POST"}),
+    Route("crm:enrollment_reject", {"POST"}),
+    Route("crm:enrollment_document", {"GET"}),
+    Route("kingadmin:changelist", {"GET"}, ENROLLMENT, SUBMITTED),
+    Route("kingadmin:export", {"GET"}, ENROLLMENT, SUBMITTED),
+)
 
 LEAD_PAGES = (
     Route("crm:customer_detail", {"GET"}),
@@ -76,26 +108,29 @@ register(
     ),
     PermissionRule(
         "crm.enrollment",
-        "view_own_enrollments",
-        "Can view own enrollments",
-        (
-            Route("kingadmin:changelist", {"GET", "POST"}, ENROLLMENT),
-            Route("kingadmin:export", {"GET"}, ENROLLMENT),
-            Route("kingadmin:change", {"GET"}, ENROLLMENT),
-            Route("kingadmin:history", {"GET"}, ENROLLMENT),
-        ),
-        hook=own_enrollments,
+        "review_enrollments",
+        "Can review, approve and reject enrollments of own campus",
+        REVIEW_PAGES,
+        hook=enrollments_of_my_campus,
     ),
     PermissionRule(
         "crm.enrollment",
-        "review_enrollments",
-        "Can review, approve and reject enrollments",
+        "review_all_enrollments",
+        "Can review, approve and reject enrollments of every campus",
+        REVIEW_PAGES,
+        hook=all_rows,
+    ),
+    PermissionRule(
+        "crm.classlist",
+        "view_taught_classes",
+        "Can view the classes one teaches",
         (
-            Route("crm:enrollment_review", {"GET"}),
-            Route("crm:enrollment_approve", {"POST"}),
-            Route("crm:enrollment_reject", {"POST"}),
-            Route("crm:enrollment_document", {"GET"}),
+            Route("kingadmin:changelist", {"GET"}, CLASS_LIST),
+            Route("kingadmin:export", {"GET"}, CLASS_LIST),
+            Route("kingadmin:change", {"GET"}, CLASS_LIST),
+            Route("kingadmin:history", {"GET"}, CLASS_LIST),
         ),
+        hook=classes_i_teach,
     ),
     PermissionRule(
         "crm.customer",
@@ -125,3 +160,9 @@ register(
         (Route("crm:reports", {"GET"}),),
     ),
 )
+
+inherit_scope("crm.customerfollowup", through="customer")
+inherit_scope("crm.enrollment", through="customer")
+inherit_scope("crm.enrollmentlink", through="enrollment")
+inherit_scope("crm.enrollmentdocument", through="enrollment")
+inherit_scope("crm.payment", through="enrollment")

@@ -30,14 +30,18 @@ def customer_search_q(term: str) -> Q:
 
 
 def stale_q(*, days: int | None = None, now=None) -> Q:
-    """Return the condition "not followed up for more than ``days`` days".
+    """Return the condition "a lead nobody followed up for more than ``days`` days".
 
-    Leads never followed up count as stale. ``days`` defaults to the
-    CRM_STALE_LEAD_DAYS setting.
+    The days count from the last follow-up, or from the entry when there is
+    none, so a lead entered a minute ago is never stale; enrolled customers
+    are never stale. ``days`` defaults to the CRM_STALE_LEAD_DAYS setting.
     """
     days = settings.CRM_STALE_LEAD_DAYS if days is None else days
     limit = (now or timezone.now()) - timedelta(days=days)
-    return Q(last_followup_at__isnull=True) | Q(last_followup_at__lt=limit)
+    return Q(status=Customer.Status.NOT_ENROLLED) & (
+        Q(last_followup_at__lt=limit)
+        | Q(last_followup_at__isnull=True, created_at__lt=limit)
+    )
 
 
 def customer_find_duplicate(

@@ -116,7 +116,9 @@ def is_stale(customer: Customer, *, now=None) -> bool:
     """Return True if nobody followed ``customer`` up for the configured days."""
     now = now or timezone.now()
     limit = now - timedelta(days=settings.CRM_STALE_LEAD_DAYS)
-    return customer.last_followup_at is None or customer.last_followup_at < limit
+    if customer.status != Customer.Status.NOT_ENROLLED:
+        return False
+    return (customer.last_followup_at or customer.created_at) < limit
 
 
 def customer_claim(*, customer: Customer, by: User) -> Customer:
@@ -365,11 +367,21 @@ def enrollment_submit(*, link: EnrollmentLink, customer: Customer) -> Enrollment
 
 
 def _reviewers(enrollment: Enrollment) -> list[User]:
-    """Return the consultant and everyone allowed to review enrollments."""
+    """Return the consultant and everyone who may review this enrollment.
+
+    Reviewers of the class's campus, school-wide reviewers and superusers;
+    the same rules that scope the review pages (crm.permissions).
+    """
+    reviews = Q(
+        roles__permissions__content_type__app_label="crm",
+        roles__permissions__codename="review_enrollments",
+        campus_id=enrollment.class_list.branch_id,
+    ) | Q(
+        roles__permissions__content_type__app_label="crm",
+        roles__permissions__codename="review_all_enrollments",
+    )
     reviewers = User.objects.filter(
-        Q(pk=enrollment.consultant_id)
-        | Q(roles__permissions__codename="review_enrollments")
-        | Q(is_superuser=True),
+        Q(pk=enrollment.consultant_id) | reviews | Q(is_superuser=True),
         is_active=True,
     ).distinct()
     return list(reviewers)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.client_ip import client_ip
 from crm.forms import (
     ApproveForm,
     CustomerEnrollmentForm,
@@ -19,7 +20,7 @@ from crm.forms import (
     FollowUpForm,
     RejectForm,
 )
-from crm.models import Customer, Enrollment, EnrollmentDocument, Payment
+from crm.models import ClassList, Customer, Enrollment, EnrollmentDocument, Payment
 from crm.private_files import private_file_response
 from crm.ratelimit import too_many
 from crm.selectors import customer_detail as customer_detail_query
@@ -38,6 +39,7 @@ from crm.services import enrollment_reject as enrollment_reject_service
 from crm.services import followup_add as followup_add_service
 from crm.uploads import MAX_DOCUMENTS
 from kingadmin.decorators import rule_required
+from kingadmin.permissions import registry
 from kingadmin.sites import site
 
 
@@ -66,7 +68,9 @@ def _page(request, customer, form):
                 request
             ),
             "form": form,
-            "link_form": EnrollmentLinkForm(),
+            "link_form": EnrollmentLinkForm(
+                classes=registry.visible(request, ClassList)
+            ),
             "is_owner": customer.consultant_id == request.user.pk,
             "is_stale": is_stale(customer),
             "can_change": admin.has_change_permission(request, customer),
@@ -114,7 +118,9 @@ def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
 def enrollment_link_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Create an enrollment link for a customer and show it (once) to copy."""
     customer = _customer_in_scope(request, pk)
-    form = EnrollmentLinkForm(request.POST)
+    form = EnrollmentLinkForm(
+        request.POST, classes=registry.visible(request, ClassList)
+    )
     if form.is_valid():
         try:
             link, token = enrollment_link_create_service(
@@ -142,15 +148,11 @@ def enrollment_link_create(request: HttpRequest, pk: int) -> HttpResponse:
 UNUSABLE_STATUS = {"unknown": 404, "expired": 410, "revoked": 410, "used": 410}
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def enroll(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's enrollment form, opened from the link (no login)."""
     limit = settings.CRM_ENROLLMENT_RATE_LIMIT
     window = settings.CRM_ENROLLMENT_RATE_WINDOW
-    if too_many(f"enroll-ip:{_client_ip(request)}", limit=limit, window=window) or (
+    if too_many(f"enroll-ip:{client_ip(request)}", limit=limit, window=window) or (
         too_many(f"enroll-token:{token}", limit=limit, window=window)
     ):
         return render(request, "crm/enroll_slow_down.html", status=429)
@@ -232,18 +234,29 @@ def enroll(request: HttpRequest, token: str) -> HttpResponse:
 # ---------------------------------------------------------------- review
 
 
-def _enrollment_for_review(pk: int):
-    return get_object_or_404(
-        Enrollment.objects.select_related(
+def _enrollment_for_review(request: HttpRequest, pk: int) -> Enrollment:
+    """Return the enrollment if the review rules allow it (the reviewer's campus).
+
+    403 for an enrollment the rules hide, 404 for one that does not exist.
+    """
+    enrollment = (
+        request.access.scope(request, Enrollment.objects.all())
+        .select_related(
             "customer__consultant",
             "class_list__course",
             "class_list__branch",
             "class_list__contract_template",
             "consultant",
             "approved_by",
-        ),
-        pk=pk,
+        )
+        .filter(pk=pk)
+        .first()
     )
+    if enrollment is None:
+        if Enrollment.objects.filter(pk=pk).exists():
+            raise PermissionDenied
+        raise Http404
+    return enrollment
 
 
 def _review_page(request, enrollment, approve_form=None, reject_form=None):
@@ -266,13 +279,13 @@ def _review_page(request, enrollment, approve_form=None, reject_form=None):
 @rule_required
 def enrollment_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a submitted enrollment with its contract and documents."""
-    return _review_page(request, _enrollment_for_review(pk))
+    return _review_page(request, _enrollment_for_review(request, pk))
 
 
 @require_POST
 @rule_required
 def enrollment_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    enrollment = _enrollment_for_review(pk)
+    enrollment = _enrollment_for_review(request, pk)
     form = ApproveForm(request.POST)
     if form.is_valid():
         try:
@@ -298,7 +311,7 @@ def enrollment_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @rule_required
 def enrollment_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    enrollment = _enrollment_for_review(pk)
+    enrollment = _enrollment_for_review(request, pk)
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
@@ -319,7 +332,10 @@ def enrollment_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @rule_required
 def enrollment_document(request: HttpRequest, pk: int, document_id: int):
     """Serve an uploaded ID document to a reviewer (never from the static server)."""
-    document = get_object_or_404(EnrollmentDocument, pk=document_id, enrollment_id=pk)
+    enrollment = _enrollment_for_review(request, pk)
+    document = get_object_or_404(
+        EnrollmentDocument, pk=document_id, enrollment=enrollment
+    )
     # Inline so a reviewer sees the ID in the browser; the sandbox CSP and
     # nosniff keep a hostile file from running as a page.
     return private_file_response(

@@ -172,8 +172,8 @@ class BooleanFieldListFilter(_ValueFilter):
 
 class RelatedFieldListFilter(_ValueFilter):
     def options(self):
-        related = self.field.related_model
-        rows = related._default_manager.all()
+        # Only rows the user may view are offered (and accepted as a value).
+        rows = self.model_admin.related_rows(self.request, self.field.related_model)
         limit = self.field.get_limit_choices_to()
         if limit:
             rows = rows.complex_filter(limit)
@@ -262,7 +262,11 @@ def build_filters(request, model_admin) -> list[ListFilter]:
             path = entry
             field = resolve_field_path(model_admin.model, path)[-1]
             filter_class = FieldListFilter.for_field(field)
-        specs.append(
-            filter_class(request, params, model_admin.model, model_admin, path)
-        )
+        spec = filter_class(request, params, model_admin.model, model_admin, path)
+        if isinstance(spec, RelatedFieldListFilter) and not any(
+            value != EMPTY_VALUE for value, _label in spec.options_list
+        ):
+            # The user may view none of the related rows: nothing to offer.
+            continue
+        specs.append(spec)
     return specs

@@ -101,6 +101,10 @@ class ModelAdmin:
     fieldsets: tuple | None = None
     readonly_fields: tuple = ()
     filter_horizontal: tuple = ()
+    # Foreign keys to the user model that default to the logged-in user; they
+    # are read-only (and set to that user on add) for users who may not view
+    # accounts, so nobody picks a person they cannot see.
+    current_user_fields: tuple = ()
     actions: tuple = ("delete_selected",)
     export_formats: tuple = ("csv", "xlsx")
     form = KingadminModelForm
@@ -160,7 +164,94 @@ class ModelAdmin:
         return self.list_editable
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields
+        """Return the fields shown as text: ``readonly_fields`` plus locked ones.
+
+        The locked ones are the ``current_user_fields`` the user may not
+        choose (see ``get_locked_user_fields``).
+        """
+        locked = self.get_locked_user_fields(request)
+        return (
+            *self.readonly_fields,
+            *(n for n in locked if n not in self.readonly_fields),
+        )
+
+    def get_locked_user_fields(self, request) -> tuple[str, ...]:
+        """Return the ``current_user_fields`` the user may not choose a value of."""
+        if not self.current_user_fields:
+            return ()
+        from django.contrib.auth import get_user_model
+
+        if registry.view_decision(request.user, get_user_model()):
+            return ()
+        return tuple(self.current_user_fields)
+
+    def related_rows(self, request, model) -> QuerySet:
+        """Return the rows of ``model`` the user may view: choices and filter options.
+
+        The same rules as the model's own list decide (a user without a view
+        rule on ``model`` gets none), so a form or a filter never offers a row
+        its list would hide.
+        """
+        return registry.visible(request, model)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Return the form field of ``db_field``, relations narrowed to visible rows."""
+        if db_field.many_to_many:
+            return self.formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.many_to_one or db_field.one_to_one:
+            return self.formfield_for_foreignkey(db_field, request, **kwargs)
+        return db_field.formfield(**kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Return the form field of a foreign key; override to narrow the choices.
+
+        ``kwargs["queryset"]`` defaults to ``related_rows()``; the field's
+        ``limit_choices_to`` still applies on top.
+        """
+        if "queryset" not in kwargs:
+            kwargs["queryset"] = self.related_rows(request, db_field.related_model)
+        return db_field.formfield(**kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        """Return the form field of a many-to-many field (choices as for FKs)."""
+        if "queryset" not in kwargs:
+            kwargs["queryset"] = self.related_rows(request, db_field.related_model)
+        if db_field.name in self.filter_horizontal:
+            kwargs["widget"] = FilterHorizontal(str(db_field.verbose_name))
+        return db_field.formfield(**kwargs)
+
+    def _formfield_callback(self, request, obj=None, readonly=frozenset()):
+        def callback(db_field, **kwargs):
+            if db_field.name in readonly and db_field.is_relation:
+                kwargs["queryset"] = self._stored_rows(request, db_field, obj)
+            return self.formfield_for_dbfield(db_field, request, **kwargs)
+
+        return callback
+
+    def _stored_rows(self, request, db_field, obj) -> QuerySet:
+        """Return the rows a read-only relation accepts: its stored value(s).
+
+        A read-only field offers no choice; its form field only checks that a
+        post did not change it. It accepts the stored value (or the value an
+        add starts with) and, to name a tampered value in the error, the rows
+        the user may view; no other row is ever named.
+        """
+        manager = db_field.related_model._default_manager
+        visible = self.related_rows(request, db_field.related_model)
+        if db_field.many_to_many:
+            if obj is None or obj.pk is None:
+                return visible
+            return (
+                manager.filter(pk__in=getattr(obj, db_field.name).values("pk"))
+                | visible
+            )
+        if obj is not None:
+            value = getattr(obj, db_field.attname)
+        else:
+            value = self.get_changeform_initial_data(request).get(db_field.name)
+        if value is None:
+            return visible
+        return manager.filter(pk=value) | visible
 
     def get_exclude(self, request, obj=None):
         return self.exclude
@@ -202,8 +293,8 @@ class ModelAdmin:
         obj.save()
 
     def get_changeform_initial_data(self, request) -> dict:
-        """Return the initial values of the add form."""
-        return {}
+        """Return the initial values of the add form (the current-user fields)."""
+        return dict.fromkeys(self.current_user_fields, request.user.pk)
 
     def form_invalid(self, request, form):
         """Run after an add/change form was refused, outside its transaction.
@@ -427,6 +518,7 @@ class ModelAdmin:
             fields=self.get_list_editable(request),
             extra=0,
             edit_only=True,
+            formfield_callback=self._formfield_callback(request),
         )
 
     def _posted_pks(self, request) -> set:
@@ -521,13 +613,12 @@ class ModelAdmin:
             if name in readonly and self.opts.get_field(name).editable
         ]
         form_fields = [n for n in fields if n not in readonly or n in editable_readonly]
-        widgets = {
-            name: FilterHorizontal(str(self.opts.get_field(name).verbose_name))
-            for name in self.filter_horizontal
-        }
         base = self.add_form if obj is None and self.add_form else self.form
         form_class = modelform_factory(
-            self.model, form=base, fields=form_fields, widgets=widgets
+            self.model,
+            form=base,
+            fields=form_fields,
+            formfield_callback=self._formfield_callback(request, obj, readonly),
         )
         return type(
             form_class.__name__,
@@ -579,11 +670,16 @@ class ModelAdmin:
         Form = self.get_form(request, obj)
         if request.method == "POST":
             before = snapshot(obj, None) if obj is not None else None
-            form = Form(request.POST, request.FILES, instance=obj)
+            # On add, read-only fields hold their initial value (not a post's).
+            initial = self.get_changeform_initial_data(request) if add else None
+            form = Form(request.POST, request.FILES, instance=obj, initial=initial)
             if form.is_valid():
                 try:
                     with transaction.atomic(using=router.db_for_write(self.model)):
                         new_obj = form.save(commit=False)
+                        if add:
+                            for name in self.get_locked_user_fields(request):
+                                setattr(new_obj, name, request.user)
                         self.save_model(request, new_obj, form, change=not add)
                         self.save_related(request, form, change=not add)
                         if add:

@@ -23,6 +23,16 @@ How a request is decided (``decide()``):
 5. A user holding no candidate gets 403. A URL name no rule mentions at all
    is refused too (fail closed): every guarded view needs a rule.
 
+Row scope is declared once and inherited (``inherit_scope()``): a model that
+hangs off another one (follow-ups off customers, payments off enrollments)
+names the relation to its parent, and a deciding rule *without* a hook then
+allows the rows whose parent the user may view, i.e. the rows of the
+parent's list as the same user's rules scope it, recursively. A hook of the
+child's own replaces the inherited scope; ``all_rows`` as a hook allows
+every row. The rows a user may *view* of a model (``RuleRegistry.visible``)
+are what its kingadmin list would show; they also bound the choices of
+foreign keys that point to the model, and the options of list filters.
+
 Rules are declared once per app, in ``<app>/permissions.py`` as a module
 level ``rules`` list, and the kingadmin site adds the default view / add /
 change / delete rules of every registered model.
@@ -46,6 +56,20 @@ RowHook = Callable[["HttpRequest", QuerySet], QuerySet]
 # Names of operations that are not URLs of their own but are decided like one.
 ACTION_ROUTE = "kingadmin:action"
 LIST_EDIT_ROUTE = "kingadmin:list_edit"
+# The route whose rules say which rows of a model a user may view.
+VIEW_ROUTE = "kingadmin:changelist"
+# Parents of parents are followed this deep at most (declarations are checked
+# for cycles; this only bounds the work).
+MAX_SCOPE_DEPTH = 8
+
+
+def all_rows(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Allow every row: the hook of a rule that is unrestricted on purpose.
+
+    A rule without a hook on a model that inherits its scope allows only the
+    rows of visible parents; this hook says "every row" explicitly.
+    """
+    return queryset
 
 
 @dataclass(frozen=True)
@@ -127,19 +151,37 @@ class Decision:
     allowed: bool
     rules: tuple[PermissionRule, ...] = ()
     unrestricted: bool = False
+    registry: RuleRegistry | None = field(default=None, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return self.allowed
 
     def scope(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         """Return ``queryset`` narrowed to the rows the deciding rules allow."""
+        rows = self.restrict(request, queryset)
+        return queryset if rows is None else rows
+
+    def restrict(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        """Return the allowed rows of ``queryset``, or None when all are allowed."""
+        return self._restrict(request, queryset, depth=0)
+
+    def _restrict(self, request, queryset, *, depth: int) -> QuerySet | None:
         if not self.allowed:
             return queryset.none()
-        if self.unrestricted or any(rule.hook is None for rule in self.rules):
-            return queryset
+        if self.unrestricted:
+            return None
         scoped = None
         for rule in self.rules:
-            rows = rule.hook(request, queryset)
+            if rule.hook is all_rows:
+                return None
+            if rule.hook is not None:
+                rows = rule.hook(request, queryset)
+            elif self.registry is None:
+                return None
+            else:
+                rows = self.registry.inherited(request, queryset, depth=depth)
+                if rows is None:
+                    return None
             scoped = rows if scoped is None else scoped | rows
         return scoped
 
@@ -154,6 +196,80 @@ class RuleRegistry:
     def __init__(self):
         self._rules: dict[str, PermissionRule] = {}
         self._by_url: dict[str, list[tuple[Route, PermissionRule]]] = defaultdict(list)
+        # "app_label.model_name" of a child -> the relation path to its parent.
+        self._parents: dict[str, str] = {}
+
+    def inherit_scope(self, model: str, *, through: str) -> None:
+        """Declare that rows of ``model`` follow the row rules of a parent.
+
+        ``through`` is the foreign-key path from ``model`` to the parent,
+        e.g. ``inherit_scope("crm.payment", through="enrollment")``. A rule
+        without a hook then allows a row when the user may view its parent.
+        """
+        child = apps.get_model(model)
+        fields = _relation_path(child, through)
+        parent = fields[-1].related_model
+        label = child._meta.label_lower
+        existing = self._parents.get(label)
+        if existing is not None and existing != through:
+            raise ValueError(
+                f"The scope of {label!r} is inherited through {existing!r} already; "
+                "a model inherits from one parent."
+            )
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor._meta.label_lower == label:
+                raise ValueError(
+                    f"Inheriting the scope of {label!r} through {through!r} makes a "
+                    "cycle of parents."
+                )
+            found = self.scope_parent(ancestor)
+            ancestor = found[1] if found else None
+        self._parents[label] = through
+
+    def scope_parent(self, model) -> tuple[str, type] | None:
+        """Return ``(path, parent model)`` when ``model`` inherits its scope."""
+        path = self._parents.get(model._meta.label_lower)
+        if path is None:
+            return None
+        return path, _relation_path(model, path)[-1].related_model
+
+    def view_decision(self, user, model) -> Decision:
+        """Decide whether ``user`` may list ``model``; its rules say which rows."""
+        opts = model._meta
+        return self.decide(
+            user,
+            url_name=VIEW_ROUTE,
+            url_kwargs={"app_label": opts.app_label, "model_name": opts.model_name},
+        )
+
+    def visible(self, request: HttpRequest, model, queryset=None) -> QuerySet:
+        """Return the rows of ``model`` the user may view (none without a view rule)."""
+        queryset = model._default_manager.all() if queryset is None else queryset
+        rows = self.view_decision(request.user, model).restrict(request, queryset)
+        if rows is None:
+            return queryset
+        # Hooks may join to-many relations; choice fields need each row once.
+        return queryset.filter(pk__in=rows.values("pk"))
+
+    def inherited(self, request, queryset, *, depth: int = 0) -> QuerySet | None:
+        """Return the rows of ``queryset`` whose parent the user may view.
+
+        None means every row (no parent declared, or every parent visible).
+        """
+        found = self.scope_parent(queryset.model)
+        if found is None:
+            return None
+        if depth >= MAX_SCOPE_DEPTH:
+            return queryset.none()
+        path, parent = found
+        decision = self.view_decision(request.user, parent)
+        parents = decision._restrict(
+            request, parent._default_manager.all(), depth=depth + 1
+        )
+        if parents is None:
+            return None
+        return queryset.filter(**{f"{path}__in": parents.values("pk")})
 
     def register(self, *rules: PermissionRule) -> None:
         for rule in rules:
@@ -218,7 +334,7 @@ class RuleRegistry:
             return DENY
         best = max(spec for spec, _ in held)
         deciding = tuple(dict.fromkeys(rule for spec, rule in held if spec == best))
-        return Decision(allowed=True, rules=deciding)
+        return Decision(allowed=True, rules=deciding, registry=self)
 
     def decide_request(self, request: HttpRequest) -> Decision:
         """Decide the current request from its resolved URL, method and query."""
@@ -238,6 +354,33 @@ registry = RuleRegistry()
 def register(*rules: PermissionRule) -> None:
     """Register permission rules with the project's rule registry."""
     registry.register(*rules)
+
+
+def inherit_scope(model: str, *, through: str) -> None:
+    """Declare with the project's registry that ``model`` inherits its row scope."""
+    registry.inherit_scope(model, through=through)
+
+
+def _relation_path(model, path: str) -> list:
+    """Return the foreign keys along ``path``; raise ValueError if it is not one."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    fields = []
+    current = model
+    for part in path.split("__"):
+        try:
+            field_ = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            raise ValueError(
+                f"{path!r} is not a relation path of {model._meta.label}."
+            ) from None
+        if not (field_.many_to_one or field_.one_to_one) or not field_.concrete:
+            raise ValueError(
+                f"{path!r} of {model._meta.label} must follow foreign keys only."
+            )
+        fields.append(field_)
+        current = field_.related_model
+    return fields
 
 
 def model_rules(

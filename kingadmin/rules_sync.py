@@ -6,10 +6,11 @@ from django.db import DEFAULT_DB_ALIAS, router
 def sync_rule_permissions(
     app_config=None, using=DEFAULT_DB_ALIAS, apps=None, verbosity=1, **kwargs
 ):
-    """Create the Permission of each registered rule that does not exist yet.
+    """Create the Permission of each registered rule; keep its name current.
 
     Runs on post_migrate (after every app's own permissions are created), so
-    an admin can grant any rule to roles in the UI.
+    an admin can grant any rule to roles in the UI. A rule whose description
+    changed in code gets the new name (grants are kept: they refer to ids).
     """
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
@@ -25,8 +26,10 @@ def sync_rule_permissions(
         content_type = ContentType.objects.db_manager(using).get_for_model(
             model, for_concrete_model=False
         )
-        Permission.objects.db_manager(using).get_or_create(
-            content_type=content_type,
-            codename=rule.codename,
-            defaults={"name": str(rule.name)[:255]},
+        name = str(rule.name)[:255]
+        permission, created = Permission.objects.db_manager(using).get_or_create(
+            content_type=content_type, codename=rule.codename, defaults={"name": name}
         )
+        if not created and permission.name != name:
+            permission.name = name
+            permission.save(update_fields=["name"])

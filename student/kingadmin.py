@@ -10,6 +10,7 @@ class QuestionAdmin(kingadmin.ModelAdmin):
     list_filter = ("status", "class_list", "created_at")
     search_fields = ("title", "body")
     list_select_related = ("author", "class_list__course")
+    current_user_fields = ("author",)
 
 
 kingadmin.site.register(Answer)

@@ -5,13 +5,21 @@ are always the logged-in student's (the selectors filter by the user, any
 other id is a 404). Answering questions is staff work with two rules:
 ``answer_questions`` (teachers: questions of the classes they teach and
 questions about no class) and ``answer_all_questions`` (every question).
-Superusers pass every rule unrestricted.
+Superusers pass every rule unrestricted. In kingadmin, questions follow the
+row rules of their class (a question about no class only for those who may
+view every class) and answers those of their question.
 """
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kingadmin.permissions import PermissionRule, Route, register
+from kingadmin.permissions import (
+    PermissionRule,
+    Route,
+    all_rows,
+    inherit_scope,
+    register,
+)
 
 
 def questions_of_my_classes(request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -56,5 +64,9 @@ register(
         "answer_all_questions",
         "Can answer every student's question",
         ANSWER_PAGES,
+        hook=all_rows,
     ),
 )
+
+inherit_scope("student.question", through="class_list")
+inherit_scope("student.answer", through="question")

@@ -17,6 +17,7 @@ class CourseRecordAdmin(kingadmin.ModelAdmin):
     list_filter = ("class_list", "has_homework", "date")
     search_fields = ("title", "content")
     list_select_related = ("class_list__course", "teacher")
+    current_user_fields = ("teacher",)
 
 
 @kingadmin.register(StudyRecord)
@@ -30,3 +31,16 @@ class StudyRecordAdmin(kingadmin.ModelAdmin):
     )
     list_filter = ("attendance", "score")
     list_select_related = ("enrollment__customer", "course_record__class_list__course")
+    # Grading (which records who graded) is the teacher portal's; here only
+    # the attendance can be corrected.
+    readonly_fields = (
+        "enrollment",
+        "course_record",
+        "score",
+        "teacher_comment",
+        "homework_file",
+        "homework_original_name",
+        "submitted_at",
+        "graded_by",
+        "graded_at",
+    )

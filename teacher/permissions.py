@@ -3,9 +3,13 @@
 One rule covers the whole portal; which classes, lessons and students a
 teacher reaches is decided by the portal's selectors (only the classes they
 teach), so another teacher's ids answer 404.
+
+In kingadmin, lesson records follow the row rules of their class and study
+records those of their lesson: a teacher holding the "classes one teaches"
+rule sees the lessons and roll calls of those classes only.
 """
 
-from kingadmin.permissions import PermissionRule, Route, register
+from kingadmin.permissions import PermissionRule, Route, inherit_scope, register
 
 register(
     PermissionRule(
@@ -24,3 +28,6 @@ register(
         ),
     ),
 )
+
+inherit_scope("teacher.courserecord", through="class_list")
+inherit_scope("teacher.studyrecord", through="course_record")

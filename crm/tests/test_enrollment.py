@@ -41,7 +41,11 @@ def sales():
     role = RoleFactory(
         name="Sales",
         permissions=Permission.objects.filter(
-            codename__in=["view_own_customers", "work_stale_customers"]
+            codename__in=[
+                "view_own_customers",
+                "work_stale_customers",
+                "view_classlist",
+            ]
         ),
     )
     return UserFactory(username="sales_b", display_name="Sales B", roles=[role])
@@ -51,7 +55,7 @@ def sales():
 def reviewer():
     role = RoleFactory(
         name="Reviewer",
-        permissions=Permission.objects.filter(codename="review_enrollments"),
+        permissions=Permission.objects.filter(codename="review_all_enrollments"),
     )
     return UserFactory(username="boss", roles=[role])
 

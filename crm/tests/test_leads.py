@@ -26,6 +26,7 @@ SALES_PERMS = [
     "work_stale_customers",
     "change_own_customers",
     "add_customer",
+    "view_course",
 ]
 
 
@@ -191,11 +192,24 @@ def test_other_sales_fresh_lead_is_403_and_missing_is_404(client):
 
 
 @pytest.mark.django_db
-def test_stale_leads_filter_includes_never_followed_leads(client):
+def test_stale_leads_count_from_entry_when_never_followed_up(client):
     sales_b = sales_user("sales_b")
     other = sales_user("other")
     now = timezone.now()
-    CustomerFactory(name="Never", consultant=other, last_followup_at=None)
+    CustomerFactory(
+        name="Never",
+        consultant=other,
+        last_followup_at=None,
+        created_at=now - timedelta(days=40),
+    )
+    # Entered a minute ago and not followed up yet: still the owner's alone.
+    CustomerFactory(name="New", consultant=other, last_followup_at=None)
+    CustomerFactory(
+        name="Enrolled",
+        consultant=other,
+        status="enrolled",
+        last_followup_at=now - timedelta(days=45),
+    )
     CustomerFactory(
         name="Old", consultant=other, last_followup_at=now - timedelta(days=45)
     )
@@ -239,7 +253,11 @@ def test_enrolled_follow_up_on_a_stale_lead_moves_ownership_and_tells_the_owner(
         recipient=owner, text__contains="Old lead"
     ).exists()
     # A plain follow-up on a stale lead does not move it.
-    other = CustomerFactory(consultant=owner, last_followup_at=None)
+    other = CustomerFactory(
+        consultant=owner,
+        last_followup_at=None,
+        created_at=timezone.now() - timedelta(days=40),
+    )
     client.post(
         f"/crm/customers/{other.pk}/followups/",
         {"content": "hi", "intention": "no_plan"},
@@ -255,7 +273,11 @@ def test_claim_loses_when_someone_else_got_there_first():
         UserFactory(display_name="First"),
         UserFactory(),
     )
-    lead = CustomerFactory(consultant=owner, last_followup_at=None)
+    lead = CustomerFactory(
+        consultant=owner,
+        last_followup_at=None,
+        created_at=timezone.now() - timedelta(days=40),
+    )
     stale_copy = Customer.objects.get(pk=lead.pk)
     customer_claim(customer=lead, by=first)
     with pytest.raises(ClaimLost) as error:
@@ -312,7 +334,11 @@ def test_two_sales_entering_the_same_lead_at_once_one_wins():
 @pytest.mark.django_db(transaction=True)
 def test_two_sales_claiming_a_stale_lead_at_once_exactly_one_wins():
     owner, b, c = UserFactory(), UserFactory(), UserFactory()
-    lead = CustomerFactory(consultant=owner, last_followup_at=None)
+    lead = CustomerFactory(
+        consultant=owner,
+        last_followup_at=None,
+        created_at=timezone.now() - timedelta(days=40),
+    )
 
     def claim(user):
         return lambda: followup_add(

@@ -85,7 +85,7 @@ def test_invalid_input_shows_field_errors_and_saves_nothing(admin_client):
     )
     assert response.status_code == 200
     form = response.context["form"]
-    assert {"qq", "source", "consultant", "status"} <= set(form.errors)
+    assert {"qq", "source", "consultant"} <= set(form.errors)
     assert "Please correct the errors below." in response.content.decode()
     assert not Customer.objects.filter(name="Bad").exists()
 

@@ -244,14 +244,13 @@ def test_every_guarded_app_view_is_refused_without_its_rule():
         assert client.get(url).status_code == 403, url
 
 
-def test_sales_see_only_their_own_enrollments(client, user_with):
+def test_enrollments_inherit_the_scope_of_their_customer(client, user_with):
     from tests.factories import EnrollmentFactory
 
-    sales = user_with("crm.view_own_enrollments")
-    mine = EnrollmentFactory(
-        consultant=sales, customer=CustomerFactory(consultant=sales)
-    )
-    theirs = EnrollmentFactory()
+    sales = user_with("crm.view_own_customers", "crm.view_enrollment")
+    # Sent by a colleague before the lead became this sales': still theirs.
+    mine = EnrollmentFactory(customer=CustomerFactory(consultant=sales))
+    theirs = EnrollmentFactory(consultant=sales)
     client.force_login(sales)
     rows = client.get("/kingadmin/crm/enrollment/").context["rows"]
     assert [row.obj for row in rows] == [mine]
