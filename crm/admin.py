@@ -11,6 +11,7 @@ from crm.models import (
     EnrollmentDocument,
     EnrollmentLink,
     Payment,
+    PersonalDataAccess,
     Tag,
 )
 
@@ -141,3 +142,20 @@ class EnrollmentLinkAdmin(admin.ModelAdmin):
     )
     exclude = ("token_hash",)
     raw_id_fields = ("enrollment", "created_by")
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The record of who saw personal data is read, never written by hand."""
+
+    list_display = ("accessed_at", "user", "customer", "kind", "path")
+    list_filter = ("kind",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -188,6 +188,7 @@ ROLES = {
             *SALES_PERMISSIONS,
             "crm.work_all_customers",
             "crm.review_enrollments",
+            "crm.view_id_numbers",
             "accounts.view_staff_users",
             "crm.view_customer",
             "crm.change_customer",

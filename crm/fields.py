@@ -1,4 +1,4 @@
-"""Model fields that store QQ and phone numbers in canonical form.
+"""Model fields that store QQ and phone numbers in canonical form, ID numbers.
 
 Normalisation happens in ``clean()`` (run by ``full_clean()`` and model
 forms), not in ``to_python()``: Django also calls ``to_python()`` on lookup
@@ -30,3 +30,16 @@ class PhoneNumberField(_NumberField):
 
     def clean(self, value, model_instance):
         return super().clean(normalize_phone(value), model_instance)
+
+
+class IDNumberField(models.CharField):
+    """An identity-card number: personal data, shown masked (see crm.privacy).
+
+    kingadmin masks every field with a ``mask()`` method in lists, exports,
+    read-only displays and the history; the admin decides who sees it whole.
+    """
+
+    def mask(self, value) -> str:
+        from crm.privacy import mask_id_number
+
+        return mask_id_number(value)

@@ -1,6 +1,7 @@
 """The CRM's models in kingadmin."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,10 @@ from crm.models import (
     EnrollmentDocument,
     EnrollmentLink,
     Payment,
+    PersonalDataAccess,
     Tag,
 )
+from crm.privacy import may_view_id_numbers, personal_data_access_record
 from crm.selectors import customer_search_q, stale_q
 from crm.services import (
     customer_duplicate_report,
@@ -137,6 +140,36 @@ class CustomerAdmin(kingadmin.ModelAdmin):
     exclude = ("user",)
 
     list_display_links = None
+
+    def may_unmask(self, request, obj, name):
+        return may_view_id_numbers(request.user)
+
+    def change_view(self, request, object_id):
+        response = super().change_view(request, object_id)
+        customer = (
+            response.context_data.get("object") if response.status_code == 200 else None
+        )
+        if (
+            customer is not None
+            and customer.id_number
+            and self.may_unmask(request, customer, "id_number")
+        ):
+            # The page shows the whole number (in the form): who saw it is kept.
+            personal_data_access_record(
+                user=request.user,
+                customer=customer,
+                kind=PersonalDataAccess.Kind.ID_NUMBER,
+                path=request.path,
+            )
+        return response
+
+    def history_view(self, request, object_id):
+        response = super().history_view(request, object_id)
+        customer = response.context_data["object"]
+        response.context_data["accesses"] = (
+            customer.personal_data_accesses.select_related("user", "document")[:200]
+        )
+        return response
 
     @kingadmin.display(description=_("name"), ordering="name")
     def name_link(self, obj):
@@ -312,3 +345,32 @@ class EnrollmentLinkAdmin(kingadmin.ModelAdmin):
     def revoke(self, request, queryset):
         for link in queryset:
             enrollment_link_revoke(link=link)
+
+
+@kingadmin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(kingadmin.ModelAdmin):
+    """The record of who saw personal data: read, never written by hand."""
+
+    list_display = ("accessed_at", "user", "customer", "kind", "path")
+    list_filter = ("kind", "accessed_at")
+    search_fields = ("customer__name", "user__username", "user__display_name")
+    list_select_related = ("user", "customer")
+    readonly_fields = ("user", "customer", "kind", "document", "path", "accessed_at")
+    actions = ()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request):
+        raise PermissionDenied
+
+    def delete_view(self, request, object_id):
+        raise PermissionDenied
+
+    def changeform_view(self, request, obj):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().changeform_view(request, obj)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.contracts import validate_contract_template
-from crm.fields import PhoneNumberField, QQNumberField
+from crm.fields import IDNumberField, PhoneNumberField, QQNumberField
 
 
 class Branch(models.Model):
@@ -224,7 +224,7 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     # Personal data, filled in by the customer on the enrollment form.
-    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    id_number = IDNumberField(_("ID number"), max_length=18, blank=True)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     emergency_contact = models.CharField(
@@ -563,3 +563,51 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw a customer's full ID number or an ID document, and when (PIPL)."""
+
+    class Kind(models.TextChoices):
+        ID_NUMBER = "id_number", _("Full ID number")
+        ID_DOCUMENT = "id_document", _("ID document")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("viewed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="personal_data_accesses",
+    )
+    kind = models.CharField(_("what"), max_length=16, choices=Kind)
+    document = models.ForeignKey(
+        EnrollmentDocument,
+        verbose_name=_("document"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    path = models.CharField(_("page"), max_length=255, blank=True)
+    accessed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-accessed_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["customer", "-accessed_at"], name="pda_customer_time_idx"
+            ),
+            models.Index(fields=["user", "accessed_at"], name="pda_user_time_idx"),
+            models.Index(fields=["accessed_at"], name="pda_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.customer}"

@@ -153,6 +153,14 @@ register(
         ),
         hook=qq_group_not_enrolled,
     ),
+    # No page of its own: it shows ID numbers whole where a page shows one
+    # customer (kingadmin change page, enrollment review), each view recorded.
+    PermissionRule(
+        "crm.customer",
+        "view_id_numbers",
+        "Can see full ID numbers (each view is recorded)",
+        (),
+    ),
     PermissionRule(
         "crm.customer",
         "view_sales_reports",
@@ -166,3 +174,4 @@ inherit_scope("crm.enrollment", through="customer")
 inherit_scope("crm.enrollmentlink", through="enrollment")
 inherit_scope("crm.enrollmentdocument", through="enrollment")
 inherit_scope("crm.payment", through="enrollment")
+inherit_scope("crm.personaldataaccess", through="customer")

@@ -84,8 +84,12 @@ def customer_detail(*, pk) -> Customer:
     )
 
 
-def enrollment_contract_text(enrollment) -> str:
-    """Return the contract of ``enrollment`` rendered from its class's template."""
+def enrollment_contract_text(enrollment, *, id_number: str | None = None) -> str:
+    """Return the contract of ``enrollment`` rendered from its class's template.
+
+    ``id_number`` replaces the customer's (a masked one, for staff who may
+    not see it whole).
+    """
     from crm.contracts import render_contract
 
     class_list = enrollment.class_list
@@ -97,7 +101,8 @@ def enrollment_contract_text(enrollment) -> str:
         template.content,
         {
             "customer": customer,
-            "id_number": customer.id_number or "________",
+            "id_number": (customer.id_number if id_number is None else id_number)
+            or "________",
             "course": class_list.course,
             "class": class_list,
             "campus": class_list.branch,

@@ -20,7 +20,15 @@ from crm.forms import (
     FollowUpForm,
     RejectForm,
 )
-from crm.models import ClassList, Customer, Enrollment, EnrollmentDocument, Payment
+from crm.models import (
+    ClassList,
+    Customer,
+    Enrollment,
+    EnrollmentDocument,
+    Payment,
+    PersonalDataAccess,
+)
+from crm.privacy import id_number_for, personal_data_access_record
 from crm.private_files import private_file_response
 from crm.ratelimit import too_many
 from crm.selectors import customer_detail as customer_detail_query
@@ -260,13 +268,16 @@ def _enrollment_for_review(request: HttpRequest, pk: int) -> Enrollment:
 
 
 def _review_page(request, enrollment, approve_form=None, reject_form=None):
+    # Masked unless the reviewer may see it whole; a whole one shown is recorded.
+    id_number = id_number_for(request, enrollment.customer)
     return render(
         request,
         "crm/enrollment_review.html",
         {
             "enrollment": enrollment,
             "customer": enrollment.customer,
-            "contract": enrollment_contract_text(enrollment),
+            "id_number": id_number,
+            "contract": enrollment_contract_text(enrollment, id_number=id_number),
             "documents": enrollment.documents.all(),
             "payments": enrollment.payments.all(),
             "approve_form": approve_form or ApproveForm(),
@@ -335,6 +346,13 @@ def enrollment_document(request: HttpRequest, pk: int, document_id: int):
     enrollment = _enrollment_for_review(request, pk)
     document = get_object_or_404(
         EnrollmentDocument, pk=document_id, enrollment=enrollment
+    )
+    personal_data_access_record(
+        user=request.user,
+        customer=enrollment.customer,
+        kind=PersonalDataAccess.Kind.ID_DOCUMENT,
+        document=document,
+        path=request.path,
     )
     # Inline so a reviewer sees the ID in the browser; the sandbox CSP and
     # nosniff keep a hostile file from running as a page.

@@ -24,6 +24,7 @@ from kingadmin.formatting import (
     EMPTY,
     display_for_field,
     display_for_value,
+    is_masked,
     text_for_field,
 )
 
@@ -187,7 +188,7 @@ class Column:
         if model_field is not None:
             if target is None:
                 return ""
-            if model_field.choices or model_field.is_relation:
+            if model_field.choices or model_field.is_relation or is_masked(model_field):
                 return text_for_field(target, model_field)
             return getattr(target, model_field.attname)
         if callable(target) and not isinstance(target, models.Model):

@@ -1,4 +1,9 @@
-"""Turning model values into the text a list or a history entry shows."""
+"""Turning model values into the text a list or a history entry shows.
+
+A model field with a ``mask(value)`` method holds personal data (an ID
+number): its value is shown and exported masked, everywhere these functions
+are used; an admin shows it whole only where it decides to (``may_unmask``).
+"""
 
 from __future__ import annotations
 
@@ -53,6 +58,8 @@ def display_for_field(obj: models.Model, field: models.Field):
         return dict(field.flatchoices).get(value, value)
     if field.is_relation:
         return getattr(obj, field.name) or EMPTY
+    if is_masked(field):
+        return field.mask(getattr(obj, field.attname)) or EMPTY
     return display_for_value(
         getattr(obj, field.attname), boolean=isinstance(field, models.BooleanField)
     )
@@ -72,8 +79,15 @@ def text_for_field(obj: models.Model, field: models.Field) -> str:
         return str(_("Yes") if value else _("No"))
     if value is None:
         return ""
+    if is_masked(field):
+        return field.mask(value)
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     if isinstance(value, models.fields.files.FieldFile):
         return value.name or ""
     return str(value)
+
+
+def is_masked(field) -> bool:
+    """Return True if ``field`` holds personal data shown masked (has ``mask``)."""
+    return callable(getattr(field, "mask", None))

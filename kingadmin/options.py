@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from kingadmin.changelist import ChangeList, Column
 from kingadmin.export import csv_response, xlsx_response
-from kingadmin.formatting import display_for_field
+from kingadmin.formatting import display_for_field, is_masked
 from kingadmin.forms import KingadminModelForm
 from kingadmin.history import log_addition, log_change, log_deletion, snapshot
 from kingadmin.permissions import ACTION_ROUTE, LIST_EDIT_ROUTE, registry
@@ -169,11 +169,33 @@ class ModelAdmin:
         The locked ones are the ``current_user_fields`` the user may not
         choose (see ``get_locked_user_fields``).
         """
-        locked = self.get_locked_user_fields(request)
+        extra = (
+            *self.get_locked_user_fields(request),
+            *self.get_masked_fields(request, obj),
+        )
         return (
             *self.readonly_fields,
-            *(n for n in locked if n not in self.readonly_fields),
+            *(n for n in extra if n not in self.readonly_fields),
         )
+
+    def get_masked_fields(self, request, obj=None) -> tuple[str, ...]:
+        """Return the personal-data fields shown masked (read-only) to this user.
+
+        Fields with a ``mask()`` method (see kingadmin.formatting) are masked
+        unless ``may_unmask`` allows the whole value on this page.
+        """
+        return tuple(
+            field.name
+            for field in self.opts.fields
+            if is_masked(field) and not self.may_unmask(request, obj, field.name)
+        )
+
+    def may_unmask(self, request, obj, name: str) -> bool:
+        """Return True if the add/change page may show ``name`` whole (and edit it).
+
+        Superusers only by default; override to check a rule and record the view.
+        """
+        return request.user.is_superuser
 
     def get_locked_user_fields(self, request) -> tuple[str, ...]:
         """Return the ``current_user_fields`` the user may not choose a value of."""
@@ -607,10 +629,14 @@ class ModelAdmin:
             name for name in self.get_fields(request, obj) if self._is_model_field(name)
         ]
         readonly = set(self.get_readonly_fields(request, obj))
+        # A masked field is not in the form at all: not even a hidden copy.
+        masked = set(self.get_masked_fields(request, obj))
         editable_readonly = [
             name
             for name in fields
-            if name in readonly and self.opts.get_field(name).editable
+            if name in readonly
+            and name not in masked
+            and self.opts.get_field(name).editable
         ]
         form_fields = [n for n in fields if n not in readonly or n in editable_readonly]
         base = self.add_form if obj is None and self.add_form else self.form

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.models import PersonalDataAccess
+from crm.privacy import personal_data_access_record
 from crm.private_files import private_file_response
 from crm.selectors import enrollment_contract_text, enrollment_money
 from kingadmin.decorators import rule_required
@@ -114,6 +116,14 @@ def document(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
     """Send one of the student's own ID documents."""
     doc = selectors.document_of_student(
         user=request.user, pk=pk, document_id=document_id
+    )
+    # Every view of an ID document is recorded, the owner's own too.
+    personal_data_access_record(
+        user=request.user,
+        customer=doc.enrollment.customer,
+        kind=PersonalDataAccess.Kind.ID_DOCUMENT,
+        document=doc,
+        path=request.path,
     )
     return private_file_response(
         doc.file, filename=doc.original_name, content_type=doc.content_type

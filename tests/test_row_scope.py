@@ -138,6 +138,8 @@ EXPECTED = {
     "crm.payment": _through("enrollment", Enrollment, _enrollments),
     # Links are seen on the customer's page; nobody but admins lists them.
     "crm.enrollmentlink": _nobody,
+    # Who saw personal data: for the school's administrators only.
+    "crm.personaldataaccess": _nobody,
     "teacher.courserecord": _teacher_only(_lessons),
     "teacher.studyrecord": _teacher_only(
         _through("course_record", CourseRecord, _lessons)
