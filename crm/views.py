@@ -62,6 +62,15 @@ def _customer_in_scope(request: HttpRequest, pk: int) -> Customer:
 
 def _page(request, customer, form):
     admin = site.get_model_admin(Customer)
+    # Link to the review only where the review rules would open it.
+    review = registry.decide(
+        request.user, url_name="crm:enrollment_review", url_kwargs={}
+    )
+    reviewable = set(
+        review.scope(request, Enrollment.objects.filter(customer=customer)).values_list(
+            "pk", flat=True
+        )
+    )
     return render(
         request,
         "crm/customer_detail.html",
@@ -69,7 +78,11 @@ def _page(request, customer, form):
             "customer": customer,
             "followups": customer.followups.all(),
             "enrollments": [
-                {"enrollment": e, **enrollment_money(e)}
+                {
+                    "enrollment": e,
+                    "can_review": e.pk in reviewable,
+                    **enrollment_money(e),
+                }
                 for e in customer.enrollments.all()
             ],
             "can_add_payment": site.get_model_admin(Payment).has_add_permission(

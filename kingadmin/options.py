@@ -488,6 +488,9 @@ class ModelAdmin:
             "verbose_name_plural": self.opts.verbose_name_plural,
             "changelist_url": self.url("changelist"),
             "has_add_permission": self.has_add_permission(request),
+            "may_open_index": bool(
+                registry.decide(request.user, url_name=f"{self.admin_site.name}:index")
+            ),
             **extra,
         }
 

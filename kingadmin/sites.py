@@ -176,7 +176,11 @@ class AdminSite:
         return TemplateResponse(
             request,
             "kingadmin/index.html",
-            {"title": self.index_title, "app_list": self.get_app_list(request)},
+            {
+                "title": self.index_title,
+                "app_list": self.get_app_list(request),
+                "may_open_index": True,
+            },
         )
 
 

@@ -434,3 +434,23 @@ def test_the_rules_name_every_model_scoped_through_a_parent():
         assert registry.scope_parent(model)[0] == path
     for model in (Customer, User, Role, Menu, Notification):
         assert registry.scope_parent(model) is None
+
+
+def test_pages_link_only_where_the_rules_would_open(client, world):
+    """No review link for a sales, no index link in kingadmin without the index."""
+    fresh = Customer.objects.get(name="sales_a fresh")
+    Enrollment.objects.filter(customer=fresh).update(
+        state="submitted", submitted_at=timezone.now()
+    )
+    enrollment = Enrollment.objects.get(customer=fresh)
+    review = f"/crm/enrollments/{enrollment.pk}/"
+    client.force_login(world["sales_a"])
+    html = client.get(f"/crm/customers/{fresh.pk}/").content.decode()
+    assert review not in html
+    assert client.get(review).status_code == 403
+    listed = client.get("/kingadmin/crm/customer/").content.decode()
+    assert client.get("/kingadmin/").status_code == 403
+    assert 'href="/kingadmin/"' not in listed
+    client.force_login(world["manager"])
+    html = client.get(f"/crm/customers/{fresh.pk}/").content.decode()
+    assert review in html
