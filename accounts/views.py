@@ -9,8 +9,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +21,7 @@ from accounts.models import Notification
 from accounts.selectors import home_url
 from accounts.services import notification_mark_read
 from crm import ratelimit
+from kingadmin.fields import parse_pk
 
 
 @dataclass(frozen=True)
@@ -172,11 +174,13 @@ def notification_read(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("id")
     ids = None
     if raw is not None:
-        ids = [int(raw)] if raw.isdigit() else []
+        pk = parse_pk(Notification, raw)
+        ids = [] if pk is None else [pk]
     notification_mark_read(user=request.user, notification_ids=ids)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        target = "notifications"
-    return redirect(target)
+        target = reverse("notifications")
+    # Not redirect(): it would look a relative "next" such as "0" up as a URL name.
+    return HttpResponseRedirect(target)

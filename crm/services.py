@@ -25,6 +25,7 @@ from crm.models import (
     Payment,
 )
 from crm.selectors import customer_find_duplicate, stale_q
+from kingadmin.fields import parse_pk
 from kingadmin.history import log_change, snapshot
 
 
@@ -314,9 +315,10 @@ def enrollment_document_add(*, enrollment: Enrollment, uploads) -> list:
 
 def enrollment_document_delete(*, enrollment: Enrollment, document_id) -> None:
     """Delete one of the enrollment's documents (and its file); ignore bad ids."""
-    if not str(document_id).isdigit():
+    pk = parse_pk(EnrollmentDocument, document_id)
+    if pk is None:
         return
-    document = enrollment.documents.filter(pk=int(document_id)).first()
+    document = enrollment.documents.filter(pk=pk).first()
     if document is None:
         return
     document.file.delete(save=False)

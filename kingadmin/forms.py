@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kingadmin.fields import harden
+
 
 def _shown(field: forms.Field, value) -> str:
     """Return ``value`` as a person would recognise it (labels, not ids)."""
@@ -36,12 +38,18 @@ class KingadminModelForm(forms.ModelForm):
     and if a post carries a value different from the stored one (someone
     edited the HTML), the form is invalid with an error naming the field and
     both values.
+
+    Every field is hardened (``kingadmin.fields.harden``): an id beyond what
+    the database can hold in a many-to-many field is a field error, not a
+    server error, and a read-only file field does not need its file on disk.
     """
 
     readonly_names: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            harden(field)
         for name in self.readonly_names:
             if name in self.fields:
                 self.fields[name].disabled = True

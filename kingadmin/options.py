@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from kingadmin.changelist import ChangeList, Column
 from kingadmin.export import csv_response, xlsx_response
+from kingadmin.fields import out_of_range
 from kingadmin.formatting import display_for_field, is_masked
 from kingadmin.forms import KingadminModelForm
 from kingadmin.history import log_addition, log_change, log_deletion, snapshot
@@ -437,7 +438,9 @@ class ModelAdmin:
                 request, _("Select at least one row for the action to work on.")
             )
             return None
-        chosen = self._action_scope(request, name, queryset).filter(pk__in=pks)
+        # An id no column can hold names no row, and the driver would refuse it.
+        storable = {pk for pk in pks if not out_of_range(self.model, pk)}
+        chosen = self._action_scope(request, name, queryset).filter(pk__in=storable)
         found = chosen.count()
         if found < len(pks):
             messages.warning(
@@ -558,7 +561,7 @@ class ModelAdmin:
                 pk = self.opts.pk.to_python(request.POST.get(f"form-{i}-id"))
             except ValidationError:
                 continue
-            if pk is not None:
+            if pk is not None and not out_of_range(self.model, pk):
                 pks.add(pk)
         return pks
 

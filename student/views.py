@@ -252,7 +252,7 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a question the user may answer, and take the answer."""
     scoped = request.access.scope(request, Question.objects.all())
     question = selectors.question_for_answering(scoped, pk=pk)
-    form = AnswerForm(request.POST or None)
+    form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.question_answer(
