@@ -188,3 +188,14 @@ def test_role_permissions_are_the_users_permissions():
     assert user.has_perm("crm.view_customer")
     assert not user.has_perm("crm.delete_customer")
     assert not UserFactory().has_perm("crm.view_customer")
+
+
+def test_an_overlong_user_name_is_a_field_error_and_never_reaches_axes(client, db):
+    from axes.models import AccessAttempt
+
+    response = client.post(
+        "/accounts/login/", {"username": "x" * 300, "password": "whatever"}
+    )
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert not AccessAttempt.objects.exists()
