@@ -8,9 +8,7 @@ the one linked to a customer record.
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kingadmin.permissions import PermissionRule, Route, register
-
-USER = {"app_label": "accounts", "model_name": "user"}
+from kingadmin.permissions import PermissionRule, register, view_routes
 
 
 def staff_users(request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -23,12 +21,7 @@ register(
         "accounts.user",
         "view_staff_users",
         "Can view staff accounts (not students')",
-        (
-            Route("kingadmin:changelist", {"GET"}, USER),
-            Route("kingadmin:export", {"GET"}, USER),
-            Route("kingadmin:change", {"GET"}, USER),
-            Route("kingadmin:history", {"GET"}, USER),
-        ),
+        view_routes("accounts", "user"),
         hook=staff_users,
     ),
 )

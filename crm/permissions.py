@@ -20,11 +20,11 @@ from kingadmin.permissions import (
     all_rows,
     inherit_scope,
     register,
+    view_routes,
 )
 
 CUSTOMER = {"app_label": "crm", "model_name": "customer"}
 ENROLLMENT = {"app_label": "crm", "model_name": "enrollment"}
-CLASS_LIST = {"app_label": "crm", "model_name": "classlist"}
 SUBMITTED = {"state": "submitted"}
 
 
@@ -124,12 +124,7 @@ register(
         "crm.classlist",
         "view_taught_classes",
         "Can view the classes one teaches",
-        (
-            Route("kingadmin:changelist", {"GET"}, CLASS_LIST),
-            Route("kingadmin:export", {"GET"}, CLASS_LIST),
-            Route("kingadmin:change", {"GET"}, CLASS_LIST),
-            Route("kingadmin:history", {"GET"}, CLASS_LIST),
-        ),
+        view_routes("crm", "classlist"),
         hook=classes_i_teach,
     ),
     PermissionRule(

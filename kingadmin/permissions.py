@@ -356,6 +356,21 @@ def register(*rules: PermissionRule) -> None:
     registry.register(*rules)
 
 
+def view_routes(app_label: str, model_name: str) -> tuple[Route, ...]:
+    """Return the routes of reading a model in kingadmin: list, export, change, history.
+
+    For rules that let a user view some rows (with a hook), like the default
+    ``view_<model>`` rule but read-only (the list's actions are not included).
+    """
+    kw = {"app_label": app_label, "model_name": model_name}
+    return (
+        Route(VIEW_ROUTE, {"GET"}, kw),
+        Route("kingadmin:export", {"GET"}, kw),
+        Route("kingadmin:change", {"GET"}, kw),
+        Route("kingadmin:history", {"GET"}, kw),
+    )
+
+
 def inherit_scope(model: str, *, through: str) -> None:
     """Declare with the project's registry that ``model`` inherits its row scope."""
     registry.inherit_scope(model, through=through)

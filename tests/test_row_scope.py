@@ -22,6 +22,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Menu, Notification, Role, User
+from crm.demo_data import DEMO_LOGINS
 from crm.models import (
     Branch,
     ClassList,
@@ -42,16 +43,7 @@ from tests.factories import CustomerFactory, FollowUpFactory, PaymentFactory
 ALL = object()
 NONE = object()
 
-DEMO_USERS = [
-    "admin",
-    "sales_a",
-    "sales_b",
-    "sales_c",
-    "sales_d",
-    "manager",
-    "teacher",
-    "student",
-]
+DEMO_USERS = [login.username for login in DEMO_LOGINS]
 
 
 def _sales_customers(user: User) -> QuerySet:
