@@ -9,6 +9,7 @@ own links) and every same-site link of those pages, one level down. It submits
 no forms and never logs out. It fails on:
 
 - any response with a status of 500 or more;
+- a link that answers 4xx: a page must not link where its user is refused;
 - an HTML response without a ``Content-Security-Policy`` header;
 - a ``<link href>``, ``<script src>`` or ``<img src>`` under /static/ that does
   not answer 200 (also those of templates/500.html, which the crawl cannot
@@ -198,7 +199,9 @@ def check_page(response: Response, report: RoleReport, *, referer: str) -> None:
     if response.status >= 500:
         report.failures.append(f"{where}: status {response.status}")
     elif response.status >= 400:
+        # Nobody is shown a link the page would refuse (or that leads nowhere).
         report.client_errors.append(f"{where}: status {response.status}")
+        report.failures.append(f"{where}: a link answered {response.status}")
     if response.is_html and "content-security-policy" not in response.headers:
         report.failures.append(f"{where}: HTML without Content-Security-Policy")
 
