@@ -1,15 +1,17 @@
-"""Forms of the accounts app: logging in, and users in kingadmin with passwords."""
+"""Forms of the accounts app: logging in, users in kingadmin, a role's rights."""
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.models import User
+from accounts.models import Menu, Role, User
+from kingadmin.fields import ModelMultipleChoiceField
 from kingadmin.forms import KingadminModelForm
 
 USER_ADMIN_FIELDS = (
@@ -167,3 +169,36 @@ class UserChangeAdminForm(UserPasswordAdminForm):
         help_text=_("Enter the same password as before, for verification."),
         required=False,
     )
+
+
+class RolePermissionsForm(forms.Form):
+    """The permission page of a role: its permissions, menus and home, all posted.
+
+    Only the permissions of registered rules are offered (``permission_ids``);
+    an id of any other (or of none) is a field error and nothing is saved.
+    Permissions the role holds that belong to no rule are not on the page and
+    are kept (``permissions_to_store``).
+    """
+
+    permissions = ModelMultipleChoiceField(
+        queryset=Permission.objects.none(), required=False, label=_("permissions")
+    )
+    menus = ModelMultipleChoiceField(
+        queryset=Menu.objects.all(), required=False, label=_("menus")
+    )
+    home = forms.ModelChoiceField(
+        queryset=Menu.objects.exclude(url=""), required=False, label=_("home page")
+    )
+
+    def __init__(self, *args, role: Role, permission_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role = role
+        self.permission_ids = set(permission_ids)
+        self.fields["permissions"].queryset = Permission.objects.filter(
+            pk__in=self.permission_ids
+        )
+
+    def permissions_to_store(self) -> list[Permission]:
+        """Return the ticked permissions plus the role's permissions of no rule."""
+        kept = self.role.permissions.exclude(pk__in=self.permission_ids)
+        return [*self.cleaned_data["permissions"], *kept]

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+from django.db.models import QuerySet
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext
 
@@ -20,6 +21,60 @@ class MenuItem:
     active: bool = False
 
 
+@dataclass(frozen=True)
+class SiteTarget:
+    """A URL of this site, resolved: what the permission rules decide on."""
+
+    view_name: str
+    url_kwargs: dict
+    query: dict
+
+
+def site_target(url: str) -> SiteTarget | None:
+    """Return ``url`` resolved, or None when it leaves the site or names no page."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    return SiteTarget(
+        match.view_name, match.kwargs, parse_qs(parts.query, keep_blank_values=True)
+    )
+
+
+def target_guarded(target: SiteTarget) -> bool:
+    """Return True if some permission rule is needed to open ``target``."""
+    from kingadmin.permissions import registry
+    from kingadmin.sites import site
+
+    return target.view_name == f"{site.name}:index" or registry.guards(target.view_name)
+
+
+def target_allowed(user, target: SiteTarget) -> bool:
+    """Return True if the permission rules would let ``user`` GET ``target``.
+
+    ``user`` may be a stand-in (``accounts.grants.Grants``). The kingadmin
+    index is the site's decision (viewing any model opens it).
+    """
+    from kingadmin.permissions import registry
+    from kingadmin.sites import site
+
+    if target.view_name == f"{site.name}:index":
+        return site.may_open_index(user)
+    if not registry.guards(target.view_name):
+        return True
+    return bool(
+        registry.decide(
+            user,
+            url_name=target.view_name,
+            url_kwargs=target.url_kwargs,
+            query=target.query,
+        )
+    )
+
+
 def url_allowed(user: User, url: str) -> bool:
     """Return True if the permission rules would let ``user`` GET ``url``.
 
@@ -27,25 +82,8 @@ def url_allowed(user: User, url: str) -> bool:
     that leave the site are refused (menus link to paths of this site only,
     see ``Menu.clean``).
     """
-    from kingadmin.permissions import registry
-
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc:
-        return False
-    try:
-        match = resolve(parts.path)
-    except Resolver404:
-        return False
-    if not registry.guards(match.view_name):
-        return True
-    return bool(
-        registry.decide(
-            user,
-            url_name=match.view_name,
-            url_kwargs=match.kwargs,
-            query=parse_qs(parts.query, keep_blank_values=True),
-        )
-    )
+    target = site_target(url)
+    return target is not None and target_allowed(user, target)
 
 
 def _item(menu: Menu) -> MenuItem:
@@ -138,7 +176,8 @@ def home_url(*, user: User) -> str | None:
 
     The home of the user's role whose home menu comes first wins (so an
     admin who also sells lands on the admin home); superusers without a role
-    land on the admin index; otherwise the first entry of the user's menu.
+    land on the admin index; otherwise the first entry of the user's menu,
+    and without one the admin index if the user may view some list there.
     """
     roles = (
         Role.objects.filter(users=user, home__isnull=False)
@@ -156,9 +195,35 @@ def home_url(*, user: User) -> str | None:
             return item.url
         if item.children:
             return item.children[0].url
+    from kingadmin.sites import site
+
+    # No menu, but a list to view: the index shows them.
+    if site.may_open_index(user):
+        return reverse(f"{site.name}:index")
     return None
 
 
 def unread_count(*, user: User) -> int:
     """Return how many unread notifications ``user`` has."""
     return Notification.objects.filter(recipient=user, is_read=False).count()
+
+
+def users_with_permission(
+    perm: str, *, users: QuerySet[User] | None = None
+) -> QuerySet[User]:
+    """Return the active ``users`` holding ``perm`` ("app_label.codename") by a role.
+
+    Roles are how this project grants permissions (``RoleBackend``), so these
+    are the members of the roles that hold it, e.g. the sales
+    (``crm.view_own_customers``) or the teachers (``teacher.use_teacher_portal``).
+    Superusers are members only through a role of theirs. ``users`` (all
+    accounts by default) is narrowed, keeping its order; each user appears
+    once: the roles are matched in a subquery, not joined.
+    """
+    app_label, _, codename = perm.partition(".")
+    holders = User.roles.through.objects.filter(
+        role__permissions__codename=codename,
+        role__permissions__content_type__app_label=app_label,
+    ).values("user_id")
+    users = User.objects.all() if users is None else users
+    return users.filter(is_active=True, pk__in=holders)

@@ -1,10 +1,21 @@
-"""Writes about users: in-app notifications (and their e-mail copies)."""
+"""Writes about users: in-app notifications (and their e-mail copies), roles."""
+
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
-from accounts.models import Notification, User
+from accounts.models import Menu, Notification, Role, User
+from kingadmin.history import log_addition, log_change, snapshot
+
+# The fields of a role the permission page sets, as its history names them.
+ROLE_RIGHTS_FIELDS = ("permissions", "menus", "home")
+# How many "(copy n)" names a copy tries before giving up.
+MAX_COPY_NUMBER = 100
 
 
 def notification_send(
@@ -37,3 +48,83 @@ def notification_mark_read(*, user: User, notification_ids=None) -> int:
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
     return unread.update(is_read=True)
+
+
+def role_permissions_set(
+    *,
+    role: Role,
+    permissions: Iterable[Permission],
+    menus: Iterable[Menu],
+    home: Menu | None,
+    by: User,
+) -> Role:
+    """Give ``role`` exactly these permissions, menus and home page, in one go.
+
+    A change is recorded in the role's kingadmin history (old and new values
+    of each field that changed); nothing is saved if the role is invalid.
+    """
+    permissions, menus = list(permissions), list(menus)
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        before = snapshot(role, ROLE_RIGHTS_FIELDS)
+        role.home = home
+        role.full_clean()
+        role.save(update_fields=["home"])
+        role.permissions.set(permissions)
+        role.menus.set(menus)
+        if snapshot(role, ROLE_RIGHTS_FIELDS) != before:
+            log_change(by, role, before, ROLE_RIGHTS_FIELDS)
+    return role
+
+
+def _copy_name(name: str, number: int) -> str:
+    """Return "<name> (copy)" (number 1) or "<name> (copy <number>)" that fits.
+
+    A long name is shortened, never the "(copy)" part.
+    """
+    limit = Role._meta.get_field("name").max_length
+
+    def text(base: str) -> str:
+        if number == 1:
+            return _("%(name)s (copy)") % {"name": base}
+        return _("%(name)s (copy %(number)d)") % {"name": base, "number": number}
+
+    overflow = len(text(name)) - limit
+    return text(name[: len(name) - overflow]) if overflow > 0 else text(name)
+
+
+def role_copy(*, role: Role, by: User, name: str | None = None) -> Role:
+    """Create a role with ``role``'s permissions, menus and home page.
+
+    Without ``name`` the copy is called "<name> (copy)", or "(copy 2)" ...
+    when that name is taken (also by a copy made at the same moment). A
+    ``name`` that is taken is refused with a ValidationError.
+    """
+    candidates = (
+        [name]
+        if name is not None
+        else (_copy_name(role.name, n) for n in range(1, MAX_COPY_NUMBER + 1))
+    )
+    for candidate in candidates:
+        copy = Role(name=candidate, home=role.home)
+        try:
+            copy.full_clean()
+        except ValidationError as error:
+            if name is None and "name" in error.message_dict:
+                continue
+            raise
+        try:
+            with transaction.atomic():
+                copy.save()
+                copy.permissions.set(role.permissions.all())
+                copy.menus.set(role.menus.all())
+                log_addition(by, copy)
+        except IntegrityError:
+            # Taken between the check and the insert (a concurrent copy).
+            if name is not None:
+                raise copy.unique_error_message(Role, ["name"]) from None
+            continue
+        return copy
+    raise ValidationError(
+        _("Every copy name of “%(name)s” is taken.") % {"name": role.name}
+    )

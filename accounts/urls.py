@@ -6,6 +6,13 @@ from accounts import views
 urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notification_read"),
+    path(
+        "roles/<int:pk>/permissions/",
+        views.role_permissions,
+        name="role_permissions",
+    ),
+    path("roles/<int:pk>/copy/", views.role_copy, name="role_copy"),
+    path("users/<int:pk>/rights/", views.user_rights, name="user_rights"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -1,27 +1,36 @@
-"""Views of the accounts app: logging in, password reset, homes, notifications."""
+"""Views of the accounts app: login, password reset, homes, notifications, rights."""
 
 import math
 from dataclasses import dataclass
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.contrib.auth.models import Permission
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import LoginForm
-from accounts.models import Notification
-from accounts.selectors import home_url
-from accounts.services import notification_mark_read
+from accounts.forms import LoginForm, RolePermissionsForm
+from accounts.models import Menu, Notification, Role, User
+from accounts.rights import role_matrix, rule_catalogue
+from accounts.rights import user_rights as user_rights_query
+from accounts.selectors import home_url, url_allowed
+from accounts.services import notification_mark_read, role_permissions_set
+from accounts.services import role_copy as role_copy_service
 from crm import ratelimit
+from kingadmin.decorators import rule_required
 from kingadmin.fields import parse_pk
+from kingadmin.sites import site
 
 
 @dataclass(frozen=True)
@@ -142,7 +151,11 @@ def home(request: HttpRequest) -> HttpResponse:
     url = home_url(user=request.user)
     if url:
         return redirect(url)
-    return render(request, "accounts/no_role.html")
+    roles = list(request.user.roles.order_by("name"))
+    if not roles:
+        return render(request, "accounts/no_role.html")
+    # Roles, but none opens a page: say so rather than "no role".
+    return render(request, "accounts/no_home.html", {"roles": roles})
 
 
 # Notifications are every user's own: the row scope (recipient = the logged-in
@@ -184,3 +197,148 @@ def notification_read(request: HttpRequest) -> HttpResponse:
         target = reverse("notifications")
     # Not redirect(): it would look a relative "next" such as "0" up as a URL name.
     return HttpResponseRedirect(target)
+
+
+# Roles and rights. Each view is guarded by its rule (accounts/permissions.py).
+
+
+def _in_scope(request: HttpRequest, queryset: QuerySet, pk: int) -> Model:
+    """Return the row if the deciding rules allow it: 403 if not, 404 if gone."""
+    found = request.access.scope(request, queryset).filter(pk=pk).first()
+    if found is None:
+        if queryset.filter(pk=pk).exists():
+            raise PermissionDenied
+        raise Http404
+    return found
+
+
+def _posted_ids(request: HttpRequest, model, name: str) -> set:
+    """Return the ids posted as ``name`` that could name a row (to show them again)."""
+    ids = (parse_pk(model, raw) for raw in request.POST.getlist(name))
+    return {pk for pk in ids if pk is not None}
+
+
+def _form_errors(form) -> str:
+    return " ".join(
+        f"{form.fields[name].label}: {' '.join(errors)}"
+        if name in form.fields
+        else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+
+
+def _link_if_allowed(user, url: str) -> str | None:
+    return url if url_allowed(user, url) else None
+
+
+@require_http_methods(["GET", "POST"])
+@rule_required
+def role_permissions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show and save a role's permissions, menus and home page on one page."""
+    role = _in_scope(request, Role.objects.all(), pk)
+    catalogue = rule_catalogue()
+    stored = set(role.permissions.values_list("pk", flat=True))
+    status = 200
+    if request.method == "POST":
+        form = RolePermissionsForm(request.POST, role=role, permission_ids=catalogue)
+        if form.is_valid():
+            try:
+                role_permissions_set(
+                    role=role,
+                    permissions=form.permissions_to_store(),
+                    menus=form.cleaned_data["menus"],
+                    home=form.cleaned_data["home"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    _("The permissions, menus and home page of “%(role)s” were saved.")
+                    % {"role": role},
+                )
+                return redirect("role_permissions", pk=role.pk)
+        else:
+            messages.error(
+                request,
+                _("Nothing was saved: %(errors)s") % {"errors": _form_errors(form)},
+            )
+        status = 400 if form.errors else 200
+        permission_ids = _posted_ids(request, Permission, "permissions") & set(
+            catalogue
+        )
+        menu_ids = _posted_ids(request, Menu, "menus")
+        home_id = parse_pk(Menu, request.POST.get("home", ""))
+    else:
+        permission_ids = stored & set(catalogue)
+        menu_ids = set(role.menus.values_list("pk", flat=True))
+        home_id = role.home_id
+    matrix = role_matrix(
+        role=role,
+        catalogue=catalogue,
+        permission_ids=permission_ids,
+        menu_ids=menu_ids,
+        home_id=home_id,
+        kept_count=len(stored - set(catalogue)),
+    )
+    members = list(role.users.order_by("username"))
+    return render(
+        request,
+        "accounts/role_permissions.html",
+        {
+            "matrix": matrix,
+            "role": role,
+            "members": members,
+            "change_url": _link_if_allowed(
+                request.user, site.get_model_admin(Role).url("change", role.pk)
+            ),
+            "roles_url": _link_if_allowed(
+                request.user, site.get_model_admin(Role).url("changelist")
+            ),
+            "rights_allowed": bool(members)
+            and url_allowed(request.user, reverse("user_rights", args=[members[0].pk])),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@rule_required
+def role_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy a role (permissions, menus, home) and open the copy's permission page."""
+    role = _in_scope(request, Role.objects.all(), pk)
+    try:
+        copy = role_copy_service(role=role, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("role_permissions", pk=role.pk)
+    messages.success(
+        request,
+        _("“%(copy)s” was created as a copy of “%(role)s”.")
+        % {"copy": copy, "role": role},
+    )
+    return redirect("role_permissions", pk=copy.pk)
+
+
+@require_GET
+@rule_required
+def user_rights(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show what one account may do: roles, rules, menus and home page."""
+    account = _in_scope(request, User.objects.all(), pk)
+    rights = user_rights_query(user=account)
+    matrix_allowed = bool(rights.roles) and url_allowed(
+        request.user, reverse("role_permissions", args=[rights.roles[0].pk])
+    )
+    return render(
+        request,
+        "accounts/user_rights.html",
+        {
+            "rights": rights,
+            "account": account,
+            "matrix_allowed": matrix_allowed,
+            "change_url": _link_if_allowed(
+                request.user, site.get_model_admin(User).url("change", account.pk)
+            ),
+        },
+    )

@@ -24,6 +24,8 @@ E = {
     "fields": "kingadmin.E009",
     "list_per_page": "kingadmin.E010",
     "list_select_related": "kingadmin.E011",
+    "autocomplete_fields": "kingadmin.E012",
+    "autocomplete_search": "kingadmin.E013",
     "rule_url": "kingadmin.E020",
     "rule_hook": "kingadmin.E021",
     "rule_query": "kingadmin.E022",
@@ -242,6 +244,82 @@ def check_model_admin(admin) -> list[checks.Error]:
                 "list.",
             )
         )
+    errors.extend(_check_autocomplete_fields(admin))
+    return errors
+
+
+def _check_autocomplete_fields(admin) -> list[checks.Error]:
+    """Check that each entry is a relation whose model's admin can search it."""
+    from kingadmin.sites import NotRegistered
+
+    model = admin.model
+    label = model._meta.label
+    cls = type(admin)
+    option = "autocomplete_fields"
+    if not isinstance(admin.autocomplete_fields, tuple | list):
+        return [
+            _error(cls, option, "The value of 'autocomplete_fields' must be a tuple.")
+        ]
+    errors = []
+    for i, name in enumerate(admin.autocomplete_fields):
+        where = f"'{option}[{i}]'"
+        if not isinstance(name, str):
+            errors.append(
+                _error(
+                    cls,
+                    option,
+                    f"The value of {where} must be a name (a string), not {name!r}.",
+                )
+            )
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            errors.append(
+                _error(
+                    cls,
+                    option,
+                    f"The value of {where} refers to '{name}', which is not a field "
+                    f"of '{label}'.",
+                )
+            )
+            continue
+        if not field.concrete or not (
+            field.many_to_one or field.one_to_one or field.many_to_many
+        ):
+            errors.append(
+                _error(
+                    cls,
+                    option,
+                    f"The value of {where} must be a foreign key or a many-to-many "
+                    f"field; '{name}' of '{label}' is not.",
+                )
+            )
+            continue
+        related = field.related_model._meta.label
+        try:
+            related_admin = admin.admin_site.get_model_admin(field.related_model)
+        except NotRegistered:
+            errors.append(
+                _error(
+                    cls,
+                    "autocomplete_search",
+                    f"The value of {where} refers to '{name}', whose model "
+                    f"'{related}' is not registered with kingadmin; the "
+                    "autocomplete searches with its admin's search_fields.",
+                )
+            )
+            continue
+        if not related_admin.search_fields:
+            errors.append(
+                _error(
+                    cls,
+                    "autocomplete_search",
+                    f"The value of {where} refers to '{name}', but the admin of "
+                    f"'{related}' ({type(related_admin).__name__}) has no "
+                    "search_fields to search it with.",
+                )
+            )
     return errors
 
 

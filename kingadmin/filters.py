@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from kingadmin.autocomplete import clean_term
 from kingadmin.changelist import resolve_field_path
 from kingadmin.dateranges import Preset, date_range_q, parse_date, preset_dates
+from kingadmin.fields import parse_pk
 
 EMPTY_VALUE = "__empty__"
 RELATED_CHOICES_LIMIT = 200
@@ -171,13 +174,88 @@ class BooleanFieldListFilter(_ValueFilter):
 
 
 class RelatedFieldListFilter(_ValueFilter):
+    """Filter by a relation, offering what the relation's form field offers.
+
+    The options are the model admin's ``choices_queryset()`` of the field
+    (``get_field_queryset()`` narrowed to the rows the user may view, e.g.
+    the sales for a consultant), at most ``RELATED_CHOICES_LIMIT`` of them.
+    When there are more, a search box (parameter ``<field>__term``, searched
+    with the related admin's ``get_search_results``, like the autocomplete)
+    narrows them; a chosen row is accepted and shown even past the limit.
+    """
+
+    template = "kingadmin/widgets/related_filter.html"
+    limit = RELATED_CHOICES_LIMIT
+
+    def __init__(self, *args):
+        FieldListFilter.__init__(self, *args)
+        self.term_param = f"{self.field_path}{LOOKUP_SEP}term"
+        self.related_admin = self._related_admin()
+        raw_term = self.params.get(self.term_param, "")
+        self.term = clean_term(raw_term) if self.related_admin else ""
+        rows = self.rows()
+        shown = self._search(rows, self.term) if self.term else rows
+        found = list(shown[: self.limit + 1])
+        self.truncated = len(found) > self.limit
+        self.options_list = [(str(obj.pk), str(obj)) for obj in found[: self.limit]]
+        self.value = self._chosen(rows, self.params.get(self.field_path))
+        if self.field.null:
+            self.options_list.append((EMPTY_VALUE, _("(empty)")))
+
     def options(self):
-        # Only rows the user may view are offered (and accepted as a value).
-        rows = self.model_admin.related_rows(self.request, self.field.related_model)
+        return [(v, label) for v, label in self.options_list if v != EMPTY_VALUE]
+
+    def rows(self):
+        """Return every row the filter may offer (and accept as its value)."""
+        rows = self.model_admin.choices_queryset(self.field, self.request)
         limit = self.field.get_limit_choices_to()
-        if limit:
-            rows = rows.complex_filter(limit)
-        return [(obj.pk, str(obj)) for obj in rows[:RELATED_CHOICES_LIMIT]]
+        return rows.complex_filter(limit) if limit else rows
+
+    @property
+    def searchable(self) -> bool:
+        """Return True when the options need the search box to reach them all."""
+        return self.related_admin is not None and (self.truncated or bool(self.term))
+
+    def offers_nothing(self) -> bool:
+        """Return True if the user may view none of the related rows."""
+        return not self.term and not any(
+            value != EMPTY_VALUE for value, _label in self.options_list
+        )
+
+    def expected_parameters(self):
+        return [self.field_path, self.term_param]
+
+    def _related_admin(self):
+        from kingadmin.sites import NotRegistered
+
+        try:
+            admin = self.model_admin.admin_site.get_model_admin(
+                self.field.related_model
+            )
+        except NotRegistered:
+            return None
+        return admin if admin.get_search_fields(self.request) else None
+
+    def _search(self, rows, term):
+        found, duplicates = self.related_admin.get_search_results(
+            self.request, rows, term
+        )
+        return rows.filter(pk__in=found.values("pk")) if duplicates else found
+
+    def _chosen(self, rows, raw) -> str | None:
+        if raw is None:
+            return None
+        if raw == EMPTY_VALUE:
+            return raw if self.field.null else None
+        if any(raw == value for value, _label in self.options_list):
+            return raw
+        # Past the limit or outside the search: accepted if it is a choice.
+        pk = parse_pk(self.field.related_model, raw)
+        obj = None if pk is None else rows.filter(pk=pk).first()
+        if obj is None:
+            return None
+        self.options_list.insert(0, (str(obj.pk), str(obj)))
+        return str(obj.pk)
 
     def condition(self, value):
         try:
@@ -263,9 +341,7 @@ def build_filters(request, model_admin) -> list[ListFilter]:
             field = resolve_field_path(model_admin.model, path)[-1]
             filter_class = FieldListFilter.for_field(field)
         spec = filter_class(request, params, model_admin.model, model_admin, path)
-        if isinstance(spec, RelatedFieldListFilter) and not any(
-            value != EMPTY_VALUE for value, _label in spec.options_list
-        ):
+        if isinstance(spec, RelatedFieldListFilter) and spec.offers_nothing():
             # The user may view none of the related rows: nothing to offer.
             continue
         specs.append(spec)

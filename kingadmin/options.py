@@ -8,6 +8,7 @@ threads: it never stores per-request state.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.admin.utils import NestedObjects
@@ -27,6 +28,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from kingadmin.autocomplete import FIELD_VAR, AutocompleteJsonView
 from kingadmin.changelist import ChangeList, Column
 from kingadmin.export import csv_response, xlsx_response
 from kingadmin.fields import out_of_range
@@ -34,7 +36,12 @@ from kingadmin.formatting import display_for_field, is_masked
 from kingadmin.forms import KingadminModelForm
 from kingadmin.history import log_addition, log_change, log_deletion, snapshot
 from kingadmin.permissions import ACTION_ROUTE, LIST_EDIT_ROUTE, registry
-from kingadmin.widgets import FilterHorizontal
+from kingadmin.sites import NotRegistered
+from kingadmin.widgets import (
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    FilterHorizontal,
+)
 
 IS_POPUP_VAR = "_popup"
 ACTION_VAR = "action"
@@ -102,6 +109,9 @@ class ModelAdmin:
     fieldsets: tuple | None = None
     readonly_fields: tuple = ()
     filter_horizontal: tuple = ()
+    # Foreign keys and many-to-many fields picked by searching (the related
+    # model's admin needs search_fields) instead of a list of every choice.
+    autocomplete_fields: tuple = ()
     # Foreign keys to the user model that default to the logged-in user; they
     # are read-only (and set to that user on add) for users who may not view
     # accounts, so nobody picks a person they cannot see.
@@ -164,6 +174,10 @@ class ModelAdmin:
     def get_list_editable(self, request):
         return self.list_editable
 
+    def get_autocomplete_fields(self, request):
+        """Return the relation fields picked with the search widget."""
+        return self.autocomplete_fields
+
     def get_readonly_fields(self, request, obj=None):
         """Return the fields shown as text: ``readonly_fields`` plus locked ones.
 
@@ -208,14 +222,59 @@ class ModelAdmin:
             return ()
         return tuple(self.current_user_fields)
 
-    def related_rows(self, request, model) -> QuerySet:
+    def related_rows(self, request, model, queryset=None) -> QuerySet:
         """Return the rows of ``model`` the user may view: choices and filter options.
 
         The same rules as the model's own list decide (a user without a view
         rule on ``model`` gets none), so a form or a filter never offers a row
-        its list would hide.
+        its list would hide. ``queryset`` (all rows by default) is narrowed.
         """
-        return registry.visible(request, model)
+        return registry.visible(request, model, queryset)
+
+    def get_field_queryset(self, db, db_field, request) -> QuerySet | None:
+        """Return the rows relation ``db_field`` may offer; override to narrow them.
+
+        As in Django's admin, the default follows the ordering of the related
+        model's admin when it declares one, and None means every row. Narrow
+        a relation to the rows that make sense as its value (e.g. the members
+        of a role) here: the form field, its autocomplete and the list filter
+        of the relation all use it (``choices_queryset``), with the rows the
+        user may view applied on top. For a list filter on a path
+        (``course__branch``), ``db_field`` is the path's last field.
+        """
+        related = db_field.related_model
+        try:
+            related_admin = self.admin_site.get_model_admin(related)
+        except NotRegistered:
+            return None
+        if not related_admin.ordering:
+            return None
+        return related._default_manager.using(db).order_by(
+            *related_admin.get_ordering(request)
+        )
+
+    def choices_queryset(self, db_field, request, *, keep=None) -> QuerySet:
+        """Return the choices of relation ``db_field``: what the user may pick.
+
+        ``get_field_queryset()`` narrowed to the rows the user may view. The
+        rows ``keep`` names (the stored value of the object being changed)
+        stay choices when the user may view them, so saving a form does not
+        drop a value that no longer qualifies (a teacher who left the role).
+        """
+        model = db_field.related_model
+        queryset = self.get_field_queryset(None, db_field, request)
+        if queryset is None:
+            queryset = model._default_manager.all()
+        if keep is not None:
+            stored = model._default_manager.filter(pk__in=keep)
+            if queryset.query.distinct:
+                stored = stored.distinct()
+            queryset = queryset | stored
+        return self.related_rows(request, model, queryset)
+
+    def autocomplete_url(self, db_field) -> str:
+        """Return the URL of the JSON choices of ``db_field`` (autocomplete)."""
+        return f"{self.url('autocomplete')}?{urlencode({FIELD_VAR: db_field.name})}"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         """Return the form field of ``db_field``, relations narrowed to visible rows."""
@@ -228,28 +287,62 @@ class ModelAdmin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """Return the form field of a foreign key; override to narrow the choices.
 
-        ``kwargs["queryset"]`` defaults to ``related_rows()``; the field's
-        ``limit_choices_to`` still applies on top.
+        ``kwargs["queryset"]`` defaults to ``choices_queryset()`` (see
+        ``get_field_queryset``); the field's ``limit_choices_to`` still
+        applies on top. A field of ``autocomplete_fields`` gets the search
+        widget, which renders the chosen row only.
         """
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(
+            request
+        ):
+            kwargs["widget"] = AutocompleteSelect(
+                self.autocomplete_url(db_field), str(db_field.verbose_name)
+            )
         if "queryset" not in kwargs:
-            kwargs["queryset"] = self.related_rows(request, db_field.related_model)
+            kwargs["queryset"] = self.choices_queryset(db_field, request)
         return db_field.formfield(**kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         """Return the form field of a many-to-many field (choices as for FKs)."""
         if "queryset" not in kwargs:
-            kwargs["queryset"] = self.related_rows(request, db_field.related_model)
-        if db_field.name in self.filter_horizontal:
-            kwargs["widget"] = FilterHorizontal(str(db_field.verbose_name))
+            kwargs["queryset"] = self.choices_queryset(db_field, request)
+        if "widget" not in kwargs:
+            if db_field.name in self.get_autocomplete_fields(request):
+                kwargs["widget"] = AutocompleteSelectMultiple(
+                    self.autocomplete_url(db_field), str(db_field.verbose_name)
+                )
+            elif db_field.name in self.filter_horizontal:
+                kwargs["widget"] = FilterHorizontal(str(db_field.verbose_name))
         return db_field.formfield(**kwargs)
 
     def _formfield_callback(self, request, obj=None, readonly=frozenset()):
         def callback(db_field, **kwargs):
-            if db_field.name in readonly and db_field.is_relation:
+            if db_field.is_relation and db_field.name in readonly:
                 kwargs["queryset"] = self._stored_rows(request, db_field, obj)
+            elif db_field.is_relation and obj is not None and obj.pk is not None:
+                keep = self._stored_pks(db_field, obj)
+                if keep is not None:
+                    kwargs["queryset"] = self.choices_queryset(
+                        db_field, request, keep=keep
+                    )
             return self.formfield_for_dbfield(db_field, request, **kwargs)
 
         return callback
+
+    def _stored_pks(self, db_field, obj):
+        """Return the related ids ``obj`` stores in ``db_field`` (None if none)."""
+        if db_field.many_to_many:
+            return getattr(obj, db_field.name).values("pk")
+        if db_field.many_to_one or db_field.one_to_one:
+            value = getattr(obj, db_field.attname)
+            if value is None:
+                return None
+            target = db_field.target_field
+            if target.primary_key:
+                return [value]
+            manager = db_field.related_model._default_manager
+            return manager.filter(**{target.attname: value}).values("pk")
+        return None
 
     def _stored_rows(self, request, db_field, obj) -> QuerySet:
         """Return the rows a read-only relation accepts: its stored value(s).
@@ -491,9 +584,7 @@ class ModelAdmin:
             "verbose_name_plural": self.opts.verbose_name_plural,
             "changelist_url": self.url("changelist"),
             "has_add_permission": self.has_add_permission(request),
-            "may_open_index": bool(
-                registry.decide(request.user, url_name=f"{self.admin_site.name}:index")
-            ),
+            "may_open_index": self.admin_site.has_index_permission(request),
             **extra,
         }
 
@@ -627,6 +718,10 @@ class ModelAdmin:
             rows=rows,
             sheet_title=str(capfirst(self.opts.verbose_name_plural)),
         )
+
+    def autocomplete_view(self, request):
+        """Return the JSON choices of one ``autocomplete_fields`` relation."""
+        return AutocompleteJsonView(self)(request)
 
     # ------------------------------------------------------------------ forms
     def get_form(self, request, obj=None):

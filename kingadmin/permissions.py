@@ -122,7 +122,10 @@ class PermissionRule:
     """A named permission: which requests it allows and which rows it shows.
 
     ``model`` is ``"app_label.model_name"``; the permission is stored on that
-    model's content type as ``codename``.
+    model's content type as ``codename``. ``name`` (stored as the permission's
+    name) and ``help`` (what granting it means, for the people who grant it)
+    are English msgids marked with ``gettext_noop``: stored in English, shown
+    translated.
     """
 
     model: str
@@ -130,6 +133,7 @@ class PermissionRule:
     name: str
     routes: tuple[Route, ...]
     hook: RowHook | None = None
+    help: str = ""
 
     @property
     def app_label(self) -> str:
@@ -437,7 +441,10 @@ def model_rules(
             label,
             f"add_{opts.model_name}",
             f"Can add {name}",
-            (route("kingadmin:add", "GET", "POST"),),
+            (
+                route("kingadmin:add", "GET", "POST"),
+                route("kingadmin:autocomplete", "GET"),
+            ),
         ),
         PermissionRule(
             label,
@@ -445,6 +452,7 @@ def model_rules(
             f"Can change {name}",
             (
                 route("kingadmin:change", "GET", "POST"),
+                route("kingadmin:autocomplete", "GET"),
                 route(LIST_EDIT_ROUTE, "POST"),
                 *(route(ACTION_ROUTE, "POST", action=a) for a in custom_actions),
             ),

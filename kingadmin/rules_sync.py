@@ -1,6 +1,7 @@
 """Store every permission rule as an ``auth.Permission`` after migrations."""
 
 from django.db import DEFAULT_DB_ALIAS, router
+from django.utils import translation
 
 
 def sync_rule_permissions(
@@ -11,6 +12,8 @@ def sync_rule_permissions(
     Runs on post_migrate (after every app's own permissions are created), so
     an admin can grant any rule to roles in the UI. A rule whose description
     changed in code gets the new name (grants are kept: they refer to ids).
+    Names are stored as declared, the English msgids (``gettext_noop``),
+    whatever language is active; pages show them translated.
     """
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
@@ -26,7 +29,8 @@ def sync_rule_permissions(
         content_type = ContentType.objects.db_manager(using).get_for_model(
             model, for_concrete_model=False
         )
-        name = str(rule.name)[:255]
+        with translation.override(None):
+            name = str(rule.name)[:255]
         permission, created = Permission.objects.db_manager(using).get_or_create(
             content_type=content_type, codename=rule.codename, defaults={"name": name}
         )

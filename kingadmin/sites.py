@@ -5,22 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import update_wrapper
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from kingadmin.decorators import rule_required
 from kingadmin.permissions import PermissionRule, Route, model_rules, registry
 
+# Not needed to open the index (viewing any model is enough, see
+# ``AdminSite.may_open_index``); kept so an admin can grant the index alone.
 INDEX_RULE = PermissionRule(
     "kingadmin.changelog",
     "view_kingadmin_index",
-    "Can open the kingadmin index",
+    gettext_noop("Can open the kingadmin index"),
     (Route("kingadmin:index"),),
+    help=gettext_noop(
+        "Not needed: whoever may view any list opens the administration index, "
+        "which shows the lists they may view."
+    ),
 )
 
 
@@ -114,10 +121,16 @@ class AdminSite:
 
         prefix = "<slug:app_label>/<slug:model_name>/"
         return [
-            path("", self.admin_view(self.index), name="index"),
+            # The index decides itself (has_index_permission): it is implied.
+            path("", self.index, name="index"),
             path(prefix, model_view("changelist_view"), name="changelist"),
             path(prefix + "export/", model_view("export_view"), name="export"),
             path(prefix + "add/", model_view("add_view"), name="add"),
+            path(
+                prefix + "autocomplete/",
+                model_view("autocomplete_view"),
+                name="autocomplete",
+            ),
             path(
                 prefix + "<str:object_id>/change/",
                 model_view("change_view"),
@@ -169,8 +182,29 @@ class AdminSite:
             app["models"].sort(key=lambda m: str(m["name"]).lower())
         return ordered
 
+    def may_open_index(self, user) -> bool:
+        """Return True if ``user`` may open the index.
+
+        The index lists the models the user may view, so a view rule of any
+        registered model opens it; ``INDEX_RULE`` grants it explicitly too.
+        Menus ask this (``accounts.selectors.url_allowed``), so they agree.
+        """
+        if registry.decide(user, url_name=f"{self.name}:index"):
+            return True
+        return any(registry.view_decision(user, model) for model in self._registry)
+
+    def has_index_permission(self, request: HttpRequest) -> bool:
+        """Return True if ``request.user`` may open the index."""
+        return self.may_open_index(request.user)
+
     def index(self, request: HttpRequest) -> HttpResponse:
         """List the apps and models the user may see."""
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if not self.has_index_permission(request):
+            raise PermissionDenied
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return TemplateResponse(

@@ -12,6 +12,7 @@ view every class) and answers those of their question.
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
 from kingadmin.permissions import (
     PermissionRule,
@@ -49,22 +50,30 @@ register(
     PermissionRule(
         "student.question",
         "use_student_portal",
-        "Can use the student portal",
+        gettext_noop("Can use the student portal"),
         STUDENT_PAGES,
+        help=gettext_noop(
+            "A student's own classes, syllabus, contract, homework, grades and "
+            "questions. For students' accounts."
+        ),
     ),
     PermissionRule(
         "student.question",
         "answer_questions",
-        "Can answer students' questions about own classes",
+        gettext_noop("Can answer students' questions about own classes"),
         ANSWER_PAGES,
         hook=questions_of_my_classes,
+        help=gettext_noop(
+            "The open questions of the classes one teaches, and those about no class."
+        ),
     ),
     PermissionRule(
         "student.question",
         "answer_all_questions",
-        "Can answer every student's question",
+        gettext_noop("Can answer every student's question"),
         ANSWER_PAGES,
         hook=all_rows,
+        help=gettext_noop("The open questions of every class."),
     ),
 )
 

@@ -9,13 +9,15 @@ records those of their lesson: a teacher holding the "classes one teaches"
 rule sees the lessons and roll calls of those classes only.
 """
 
+from django.utils.translation import gettext_noop
+
 from kingadmin.permissions import PermissionRule, Route, inherit_scope, register
 
 register(
     PermissionRule(
         "teacher.courserecord",
         "use_teacher_portal",
-        "Can use the teacher portal",
+        gettext_noop("Can use the teacher portal"),
         (
             Route("teacher:class_list", {"GET"}),
             Route("teacher:class_detail", {"GET"}),
@@ -25,6 +27,10 @@ register(
             Route("teacher:homework_download", {"GET"}),
             Route("teacher:homework_zip", {"GET"}),
             Route("teacher:grading", {"GET", "POST"}),
+        ),
+        help=gettext_noop(
+            "The classes one teaches: lessons, roll calls, homework downloads "
+            "and grading. Only classes the user is a teacher of."
         ),
     ),
 )

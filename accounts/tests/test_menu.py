@@ -205,3 +205,67 @@ def test_bad_url_stored_before_validation_is_never_rendered_or_landed_on(url):
     role = RoleFactory(menus=[bad], home=bad)
     lander = UserFactory(roles=[role])
     assert home_url(user=lander) is None
+
+
+# ------------------------------------------------------------ home fallback
+COURSES = "/kingadmin/crm/course/"
+
+
+def _perms(*names):
+    from django.contrib.auth.models import Permission
+
+    return [
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in (name.split(".") for name in names)
+    ]
+
+
+def test_roles_without_a_home_land_on_the_first_entry_the_menu_shows(client):
+    later = MenuFactory(name="Later", url="/", order=20)
+    courses = MenuFactory(name="Courses", url=COURSES, order=10)
+    role = RoleFactory(menus=[later, courses], permissions=_perms("crm.view_course"))
+    user = UserFactory(roles=[role])
+    assert [item.name for item in user_menu(user=user)] == ["Courses", "Later"]
+    assert home_url(user=user) == COURSES
+    client.force_login(user)
+    assert client.get("/").url == COURSES
+
+
+def test_a_home_the_role_s_rules_refuse_falls_back_to_the_first_menu_entry():
+    refused = MenuFactory(name="Payments", url="/kingadmin/crm/payment/", order=1)
+    courses = MenuFactory(name="Courses", url=COURSES, order=2)
+    role = RoleFactory(
+        menus=[refused, courses], permissions=_perms("crm.view_course"), home=refused
+    )
+    assert home_url(user=UserFactory(roles=[role])) == COURSES
+
+
+def test_a_heading_first_lands_on_its_first_child():
+    heading = MenuFactory(name="Teaching", url="", order=1)
+    child = MenuFactory(name="Courses", url=COURSES, parent=heading, order=2)
+    role = RoleFactory(menus=[child], permissions=_perms("crm.view_course"))
+    assert home_url(user=UserFactory(roles=[role])) == COURSES
+
+
+def test_a_view_permission_without_any_menu_lands_on_the_admin_index(client):
+    user = UserFactory(roles=[RoleFactory(permissions=_perms("crm.view_course"))])
+    assert home_url(user=user) == "/kingadmin/"
+    client.force_login(user)
+    assert client.get("/").url == "/kingadmin/"
+
+
+def test_roles_that_open_no_page_are_not_called_no_role(client):
+    user = UserFactory(roles=[RoleFactory(name="Empty role")])
+    client.force_login(user)
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "has no role" not in html
+    assert 'data-testid="no-home"' in html and "Empty role" in html
+
+
+def test_no_role_at_all_is_said_so(client):
+    client.force_login(UserFactory())
+    html = client.get("/").content.decode()
+    assert "has no role" in html
+    assert 'data-testid="no-home"' not in html

@@ -4,11 +4,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from crm.models import ClassList, ContractTemplate, Customer
+from accounts.models import User
+from crm.models import Branch, ClassList, ContractTemplate, Course, Customer, Tag
 from kingadmin import AdminSite, ModelAdmin, SimpleListFilter
 from kingadmin.checks import check_kingadmin, check_model_admin, check_rules
 from kingadmin.filters import DateFieldListFilter
 from kingadmin.permissions import PermissionRule, Route, registry
+from kingadmin.sites import site
 
 CUSTOMER = {"app_label": "crm", "model_name": "customer"}
 
@@ -381,6 +383,104 @@ def test_list_select_related_of_the_wrong_type_is_reported(value):
 @pytest.mark.parametrize("value", [True, False, (), ("consultant",), ["consultant"]])
 def test_list_select_related_boolean_tuple_or_list_passes(value):
     assert check(admin_with(list_select_related=value)) == []
+
+
+# ------------------------------------------------------ autocomplete_fields
+
+
+def searchable_site(*models) -> AdminSite:
+    """Return a site serving ``models`` with the project's admins (search_fields)."""
+    searchable = AdminSite()
+    for model in models:
+        searchable._registry[model] = site.get_model_admin(model)
+    return searchable
+
+
+def check_on(admin_class, admin_site, model=Customer):
+    return check_model_admin(admin_class(model, admin_site))
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        pytest.param(
+            ("nope",),
+            not_a("a field", "autocomplete_fields[0]", "nope"),
+            id="unknown",
+        ),
+        pytest.param(
+            ("consultant", "name"),
+            "The value of 'autocomplete_fields[1]' must be a foreign key or a "
+            "many-to-many field; 'name' of 'crm.Customer' is not.",
+            id="not-a-relation",
+        ),
+        pytest.param(
+            ("followups",),
+            "The value of 'autocomplete_fields[0]' must be a foreign key or a "
+            "many-to-many field; 'followups' of 'crm.Customer' is not.",
+            id="reverse-relation",
+        ),
+        pytest.param(
+            ("consultant__username",),
+            not_a("a field", "autocomplete_fields[0]", "consultant__username"),
+            id="a-path",
+        ),
+        pytest.param(
+            (len,),
+            "The value of 'autocomplete_fields[0]' must be a name (a string), not "
+            "<built-in function len>.",
+            id="not-a-name",
+        ),
+    ],
+)
+def test_autocomplete_field_that_is_not_a_relation_is_reported(fields, message):
+    Bad = admin_with(autocomplete_fields=fields)
+    errors = check_on(Bad, searchable_site(User, Tag))
+    assert [(error.id, error.msg) for error in errors] == [("kingadmin.E012", message)]
+    assert errors[0].obj is Bad
+
+
+def test_autocomplete_fields_that_is_not_a_tuple_is_reported():
+    Bad = admin_with(autocomplete_fields="consultant")
+    assert [(e.id, e.msg) for e in check_on(Bad, searchable_site(User))] == [
+        ("kingadmin.E012", "The value of 'autocomplete_fields' must be a tuple.")
+    ]
+
+
+def test_autocomplete_on_a_model_that_is_not_registered_is_reported():
+    Bad = admin_with(autocomplete_fields=("consultant", "tags"))
+    errors = check_on(Bad, searchable_site(Tag))
+    assert [(error.id, error.msg) for error in errors] == [
+        (
+            "kingadmin.E013",
+            "The value of 'autocomplete_fields[0]' refers to 'consultant', whose "
+            "model 'accounts.User' is not registered with kingadmin; the "
+            "autocomplete searches with its admin's search_fields.",
+        )
+    ]
+
+
+def test_autocomplete_on_a_model_whose_admin_cannot_search_is_reported():
+    plain = AdminSite()
+    plain._registry[User] = ModelAdmin(User, plain)
+    Bad = admin_with(autocomplete_fields=("consultant",))
+    errors = check_on(Bad, plain)
+    assert [(error.id, error.msg) for error in errors] == [
+        (
+            "kingadmin.E013",
+            "The value of 'autocomplete_fields[0]' refers to 'consultant', but the "
+            "admin of 'accounts.User' (ModelAdmin) has no search_fields to search "
+            "it with.",
+        )
+    ]
+    assert errors[0].obj is Bad
+
+
+def test_autocomplete_on_searchable_foreign_keys_and_many_to_many_passes():
+    Good = admin_with(autocomplete_fields=("consultant", "tags", "consult_course"))
+    assert check_on(Good, searchable_site(User, Tag, Course)) == []
+    Classes = admin_with(autocomplete_fields=("teachers", "branch"))
+    assert check_on(Classes, searchable_site(User, Branch), ClassList) == []
 
 
 # --------------------------------------------------- the project's own config

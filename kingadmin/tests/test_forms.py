@@ -49,9 +49,11 @@ def customer_post(customer, **changes):
     return data
 
 
-def test_add_page_creates_the_object_and_records_history(admin_client, superuser):
+def test_add_page_creates_the_object_and_records_history(
+    admin_client, superuser, user_with
+):
     course = CourseFactory(name="Linux")
-    consultant = UserFactory()
+    consultant = user_with("crm.view_own_customers")
     response = admin_client.post(
         "/kingadmin/crm/customer/add/",
         {
