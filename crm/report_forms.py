@@ -18,20 +18,47 @@ LATEST = date(9998, 12, 31)
 
 
 class Period(TextChoices):
-    MONTH = "month", _("Month")
-    QUARTER = "quarter", _("Quarter")
-    YEAR = "year", _("Year")
+    """The period presets, each relative to the reference day (today)."""
+
+    MONTH = "month", _("This month")
+    LAST_MONTH = "last_month", _("Last month")
+    QUARTER = "quarter", _("This quarter")
+    LAST_QUARTER = "last_quarter", _("Last quarter")
+    YEAR = "year", _("This year")
+    LAST_YEAR = "last_year", _("Last year")
     CUSTOM = "custom", _("Custom range")
 
 
+# In a month's first days there is next to nothing to read in it yet: the
+# report then opens on the last complete month, the one a manager reviews at
+# the start of a month; from this day of the month on, on the month so far.
+MONTH_TO_DATE_FROM_DAY = 8
+
+
+def default_period(today: date) -> str:
+    """Return the period the report opens on when nothing was chosen."""
+    if today.day < MONTH_TO_DATE_FROM_DAY:
+        return Period.LAST_MONTH
+    return Period.MONTH
+
+
 def period_dates(period: str, day: date) -> tuple[date, date]:
-    """Return the first and last day of the month, quarter or year of day."""
-    if period == Period.YEAR:
-        return date(day.year, 1, 1), date(day.year, 12, 31)
-    if period == Period.QUARTER:
+    """Return the first and last day of the preset ``period`` relative to day.
+
+    "This" month, quarter or year is the one day is in, "last" the one
+    before it.
+    """
+    if period in {Period.YEAR, Period.LAST_YEAR}:
+        year = day.year - 1 if period == Period.LAST_YEAR else day.year
+        return date(year, 1, 1), date(year, 12, 31)
+    if period in {Period.QUARTER, Period.LAST_QUARTER}:
         first = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        if period == Period.LAST_QUARTER:
+            first = add_months(first, -3)
         return first, add_months(first, 3) - timedelta(days=1)
     first = day.replace(day=1)
+    if period == Period.LAST_MONTH:
+        first = add_months(first, -1)
     return first, add_months(first, 1) - timedelta(days=1)
 
 
@@ -55,7 +82,7 @@ class ReportFilterForm(forms.Form):
         label=_("Period"), choices=Period.choices, required=False
     )
     day = forms.DateField(
-        label=_("Any day in the period"),
+        label=_("Reference day"),
         required=False,
         widget=DateInput(format="%Y-%m-%d"),
     )
@@ -96,7 +123,7 @@ class ReportFilterForm(forms.Form):
             self.fields["campus"].initial = self.fixed_campus_id
             consultants = consultants.filter(campus_id=self.fixed_campus_id)
         self.fields["consultant"].queryset = consultants
-        self.fields["period"].initial = Period.MONTH
+        self.fields["period"].initial = default_period(self.today)
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = (
@@ -105,6 +132,12 @@ class ReportFilterForm(forms.Form):
                 else "form-control form-control-sm"
             )
         self.fields["day"].initial = self.today
+
+    @staticmethod
+    def default_data() -> dict[str, str]:
+        """Return the data of the report opened without a choice."""
+        today = timezone.localdate()
+        return {"period": default_period(today), "day": today.isoformat()}
 
     def _check_bounds(self, name: str) -> None:
         value = self.cleaned_data.get(name)
@@ -121,7 +154,7 @@ class ReportFilterForm(forms.Form):
             self._check_bounds(name)
         if self.errors:
             return cleaned
-        period = cleaned.get("period") or Period.MONTH
+        period = cleaned.get("period") or default_period(self.today)
         if period == Period.CUSTOM:
             since, until = cleaned.get("since"), cleaned.get("until")
             if since is None or until is None:

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from crm.report_forms import ReportFilterForm
+from crm.report_forms import Period, ReportFilterForm
 from crm.reports import sales_report
 from kingadmin.decorators import rule_required
 from kingadmin.export import csv_response, xlsx_response
@@ -122,8 +122,10 @@ def chart_data(report: dict) -> dict:
 @rule_required
 def reports(request: HttpRequest) -> HttpResponse:
     """Show the sales report, or download it with ?export=xlsx or csv."""
-    # Without a choice the form still validates: this month, every campus.
-    data = request.GET if request.GET.keys() - {EXPORT_PARAM} else {"period": "month"}
+    # Without a choice the form still validates: the default period (see
+    # default_period), every campus.
+    chosen = bool(request.GET.keys() - {EXPORT_PARAM})
+    data = request.GET if chosen else ReportFilterForm.default_data()
     form = ReportFilterForm(data, user=request.user)
     if not form.is_valid():
         return render(request, "crm/reports.html", {"form": form, "report": None})
@@ -146,5 +148,11 @@ def reports(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "crm/reports.html",
-        {"form": form, "report": report, "charts": chart_data(report)},
+        {
+            "form": form,
+            "report": report,
+            "charts": chart_data(report),
+            "opened_on_last_month": not chosen
+            and form.cleaned_data["period"] == Period.LAST_MONTH,
+        },
     )

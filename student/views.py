@@ -59,6 +59,10 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "enrollment": enrollment,
             "class_list": enrollment.class_list,
             "rows": selectors.lesson_rows_of_enrollment(enrollment),
+            # Named where a lesson has no record of the student; read once.
+            "teachers": enrollment.class_list.teachers.order_by(
+                "display_name", "username"
+            ),
             "homework_form": HomeworkForm(),
             "max_megabytes": f"{max_homework_bytes() / (1024 * 1024):g}",
             "tab": "class",
@@ -204,10 +208,13 @@ def questions(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("student:question_detail", question.pk)
     else:
-        form = QuestionForm(
-            class_lists=class_lists,
-            initial={"title": selectors.normalize_search_text(query)},
-        )
+        initial = {"title": selectors.normalize_search_text(query)}
+        # ?class=<id> preselects a class (the link of a lesson the student
+        # has no record of); another student's class is not among the choices.
+        chosen = request.GET.get("class", "")
+        if chosen.isascii() and chosen.isdigit():
+            initial["class_list"] = int(chosen)
+        form = QuestionForm(class_lists=class_lists, initial=initial)
     terms = selectors.normalize_search(query)
     return render(
         request,

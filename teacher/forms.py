@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from teacher.models import CourseRecord, StudyRecord
+from teacher.services import GradedWithoutHomework
 
 
 class CourseRecordForm(forms.ModelForm):
@@ -76,12 +77,23 @@ class _PerRecordForm(forms.Form):
 
 
 class RollCallForm(_PerRecordForm):
-    """Radio buttons present / late / absent / left early per student."""
+    """Radio buttons present / late / absent / left early per student.
+
+    "Not enrolled yet" is offered only to a student whose record has it (a
+    lesson held before they joined), so that it can be kept or corrected.
+    """
 
     def add_record_fields(self, record: StudyRecord) -> None:
+        choices = StudyRecord.Attendance.choices
+        if record.attendance != StudyRecord.Attendance.NOT_ENROLLED:
+            choices = [
+                (value, label)
+                for value, label in choices
+                if value != StudyRecord.Attendance.NOT_ENROLLED
+            ]
         self.fields[f"attendance-{record.pk}"] = forms.ChoiceField(
             label=str(record.enrollment.customer),
-            choices=StudyRecord.Attendance.choices,
+            choices=choices,
             initial=record.attendance,
             required=False,
             widget=forms.RadioSelect(attrs={"class": "btn-check"}),
@@ -102,7 +114,31 @@ class RollCallForm(_PerRecordForm):
 
 
 class GradingForm(_PerRecordForm):
-    """A score and a comment per student."""
+    """A score and a comment per student.
+
+    When the service refuses marks given to students who handed nothing in
+    (``teacher.services.GradedWithoutHomework``), the form is shown again
+    with those students named and a box to tick: posted ticked, with the
+    ids it was shown for, it confirms those students only.
+    """
+
+    CONFIRM = "confirm_without_homework"
+    CONFIRMED = "without_homework"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The students the confirmation box is shown for (set by the view).
+        self.marked_without_homework: list[StudyRecord] = []
+        self.fields[self.CONFIRM] = forms.BooleanField(
+            label=_("Save these marks although nothing was handed in"),
+            required=False,
+        )
+        self.fields[self.CONFIRMED] = forms.TypedMultipleChoiceField(
+            choices=[(record.pk, record.pk) for record in self.records],
+            coerce=int,
+            required=False,
+            widget=forms.MultipleHiddenInput,
+        )
 
     def add_record_fields(self, record: StudyRecord) -> None:
         name = str(record.enrollment.customer)
@@ -139,3 +175,14 @@ class GradingForm(_PerRecordForm):
             for record in self.records
             if self._posted(record, "score", "comment")
         }
+
+    def confirmed_without_homework(self) -> set[int]:
+        """Return the ids of the records confirmed to be graded without homework."""
+        if not self.cleaned_data[self.CONFIRM]:
+            return set()
+        return set(self.cleaned_data[self.CONFIRMED])
+
+    def ask_to_confirm(self, error: GradedWithoutHomework) -> None:
+        """Refuse the form, asking to confirm the marks ``error`` names."""
+        self.marked_without_homework = error.records
+        self.add_error(self.CONFIRM, error)

@@ -87,6 +87,9 @@ class StudyRecord(models.Model):
         LATE = "late", _("Late")
         ABSENT = "absent", _("Absent")
         LEFT_EARLY = "left_early", _("Left early")
+        # A lesson held before the student joined the class: neither attended
+        # nor missed, so no attendance figure counts it.
+        NOT_ENROLLED = "not_enrolled", _("Not enrolled yet")
 
     class Score(models.IntegerChoices):
         A_PLUS = 100, "A+"

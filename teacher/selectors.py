@@ -19,6 +19,9 @@ ATTENDED = (
     StudyRecord.Attendance.LATE,
     StudyRecord.Attendance.LEFT_EARLY,
 )
+# A lesson held before the student joined the class is neither attended nor
+# missed: attendance figures leave it out.
+ENROLLED = ~Q(study_records__attendance=StudyRecord.Attendance.NOT_ENROLLED)
 
 
 def classes_taught_by(*, teacher: User) -> QuerySet[ClassList]:
@@ -57,8 +60,9 @@ def lessons_taught_by(*, teacher: User) -> QuerySet[CourseRecord]:
 def class_students(*, class_list: ClassList) -> QuerySet[Enrollment]:
     """Return the approved enrollments of a class with attendance and scores.
 
-    ``attendance_rate`` is the percentage of the student's lessons attended
-    (present, late or left early); ``average_score`` averages the graded
+    ``attended_count`` / ``lesson_count`` is the share of the student's
+    lessons attended (present, late or left early), lessons held before they
+    joined the class left out; ``average_score`` averages the graded
     lessons on the numeric scale of ``StudyRecord.Score`` (N/A counts 0,
     D -50, COPY -100), ungraded lessons left out.
     """
@@ -68,7 +72,7 @@ def class_students(*, class_list: ClassList) -> QuerySet[Enrollment]:
         )
         .select_related("customer")
         .annotate(
-            lesson_count=Count("study_records"),
+            lesson_count=Count("study_records", filter=ENROLLED),
             attended_count=Count(
                 "study_records",
                 filter=Q(study_records__attendance__in=ATTENDED),
@@ -88,12 +92,18 @@ def class_students(*, class_list: ClassList) -> QuerySet[Enrollment]:
 
 
 def class_lessons(*, class_list: ClassList) -> QuerySet[CourseRecord]:
-    """Return the lessons of a class with attendance, homework and grading counts."""
+    """Return the lessons of a class with attendance, homework and grading counts.
+
+    ``enrolled_count`` leaves out the students who joined the class after the
+    lesson (the denominator of ``attended_count``); ``student_count`` counts
+    them, as they may still hand in its homework.
+    """
     return (
         CourseRecord.objects.filter(class_list=class_list)
         .select_related("teacher")
         .annotate(
             student_count=Count("study_records"),
+            enrolled_count=Count("study_records", filter=ENROLLED),
             attended_count=Count(
                 "study_records",
                 filter=Q(study_records__attendance__in=ATTENDED),

@@ -6,7 +6,7 @@ created with ``bulk_create`` and changed with ``bulk_update``.
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +20,29 @@ from teacher.selectors import next_lesson_number
 
 # The fields of a study record that grading changes.
 GRADE_FIELDS = ["score", "teacher_comment", "graded_by", "graded_at"]
+# The marks for "nothing to grade": given without a submission, they need no
+# confirmation (N/A is the school's mark for homework not handed in).
+NO_WORK_SCORES = frozenset({StudyRecord.Score.NOT_APPLICABLE, StudyRecord.Score.COPY})
+
+
+class GradedWithoutHomework(ValidationError):
+    """Scores given to students who handed nothing in, not confirmed.
+
+    ``records`` are those study records; nothing was saved.
+    """
+
+    def __init__(self, records: list[StudyRecord]):
+        self.records = records
+        super().__init__(
+            _("Nothing was handed in by %(students)s.")
+            % {"students": ", ".join(str(r.enrollment.customer) for r in records)},
+            code="no_homework",
+        )
+
+
+def _is_mark(score: int | None) -> bool:
+    """Return whether score grades work (not None, N/A or COPY)."""
+    return score is not None and score not in NO_WORK_SCORES
 
 
 def _check_teaches(*, class_list: ClassList, user: User) -> None:
@@ -132,7 +155,9 @@ def rollcall_save(
     """Store the roll call of a lesson: study record id -> attendance state.
 
     Records left out keep their state; the roll call can be taken again.
-    Return the records whose state changed.
+    "Not enrolled yet" can be kept or changed, never given (see
+    ``crm.services.enrollment_approve``). Return the records whose state
+    changed.
     """
     _check_teaches(class_list=course_record.class_list, user=by)
     if wrong := set(attendance.values()) - set(StudyRecord.Attendance.values):
@@ -142,6 +167,22 @@ def rollcall_save(
             code="invalid_choice",
         )
     records = _records_of(course_record, attendance)
+    not_enrolled = StudyRecord.Attendance.NOT_ENROLLED
+    if wrong := [
+        records[pk]
+        for pk, state in attendance.items()
+        if state == not_enrolled and records[pk].attendance != not_enrolled
+    ]:
+        # Only the enrollment marks a lesson held before the student joined;
+        # a teacher marking it would take an absence out of the figures.
+        raise ValidationError(
+            _(
+                "“Not enrolled yet” is only for a lesson held before the "
+                "student joined the class: %(students)s."
+            )
+            % {"students": ", ".join(str(r.enrollment.customer) for r in wrong)},
+            code="invalid_choice",
+        )
     changed = []
     for pk, state in attendance.items():
         record = records[pk]
@@ -158,23 +199,38 @@ def grades_save(
     course_record: CourseRecord,
     grades: Mapping[int, tuple[int | None, str]],
     by: User,
+    confirmed_without_homework: Collection[int] = (),
 ) -> list[StudyRecord]:
     """Store scores and comments: study record id -> (score or None, comment).
 
     A changed grade records who gave it and when; clearing the score makes
     the lesson ungraded again. Unchanged records are not touched. Return the
     records that changed.
+
+    A mark (not N/A or COPY) newly given for a lesson with homework to a
+    student who handed nothing in is most often a slip of the row; unless
+    the record's id is in ``confirmed_without_homework`` (homework handed in
+    on paper, say), nothing is saved and GradedWithoutHomework names them.
     """
     _check_teaches(class_list=course_record.class_list, user=by)
     records = _records_of(course_record, grades)
     now = timezone.now()
     changed = []
     errors = {}
+    unconfirmed = []
     for pk, (score, comment) in grades.items():
         record = records[pk]
         comment = comment.strip()
         if (record.score, record.teacher_comment) == (score, comment):
             continue
+        if (
+            course_record.has_homework
+            and not record.homework_file
+            and _is_mark(score)
+            and not _is_mark(record.score)
+            and pk not in confirmed_without_homework
+        ):
+            unconfirmed.append(record)
         record.score = score
         record.teacher_comment = comment
         record.graded_by = by if score is not None else None
@@ -205,6 +261,10 @@ def grades_save(
                 )
                 for pk, error in errors.items()
             ]
+        )
+    if unconfirmed:
+        raise GradedWithoutHomework(
+            sorted(unconfirmed, key=lambda r: (r.enrollment.customer.name, r.pk))
         )
     StudyRecord.objects.bulk_update(changed, GRADE_FIELDS)
     return changed

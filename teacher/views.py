@@ -38,7 +38,12 @@ from teacher.selectors import (
     lessons_taught_by,
     next_lesson_number,
 )
-from teacher.services import courserecord_create, grades_save, rollcall_save
+from teacher.services import (
+    GradedWithoutHomework,
+    courserecord_create,
+    grades_save,
+    rollcall_save,
+)
 from teacher.zipstream import stream_zip
 
 
@@ -214,7 +219,14 @@ def grading(request: HttpRequest, lesson_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            grades_save(course_record=lesson, grades=form.grades(), by=request.user)
+            grades_save(
+                course_record=lesson,
+                grades=form.grades(),
+                by=request.user,
+                confirmed_without_homework=form.confirmed_without_homework(),
+            )
+        except GradedWithoutHomework as error:
+            form.ask_to_confirm(error)
         except ValidationError as error:
             _add_errors(form, error)
         else:

@@ -15,7 +15,16 @@ from PIL import Image
 from accounts.models import Notification, Role, User
 from crm.models import Customer, Enrollment, EnrollmentLink
 from crm.services import enrollment_link_create
-from tests.factories import ClassListFactory, CustomerFactory, RoleFactory, UserFactory
+from teacher.models import StudyRecord
+from tests.factories import (
+    ClassListFactory,
+    CourseRecordFactory,
+    CustomerFactory,
+    EnrollmentFactory,
+    RoleFactory,
+    StudyRecordFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +69,15 @@ def reviewer():
     return UserFactory(username="boss", roles=[role])
 
 
+def portal_permission() -> Permission:
+    return Permission.objects.get(
+        content_type__app_label="student", codename="use_student_portal"
+    )
+
+
 @pytest.fixture
 def link(sales):
-    Role.objects.get_or_create(name="Student")
+    RoleFactory(name="Student", permissions=[portal_permission()])
     customer = CustomerFactory(
         name="Li Lei",
         qq="52013140",
@@ -400,3 +415,107 @@ def test_form_keeps_the_token_from_other_sites_but_posts_pass_csrf(link):
     assert (
         client.post(f"/enroll/{link.token}/", {"action": "upload"}).status_code == 403
     )
+
+
+def approve(enrollment, reviewer) -> Enrollment:
+    client = Client()
+    client.force_login(reviewer)
+    response = client.post(f"/crm/enrollments/{enrollment.pk}/approve/", {})
+    assert response.status_code == 302
+    enrollment.refresh_from_db()
+    assert enrollment.state == "approved"
+    return enrollment
+
+
+def test_a_student_approved_after_lessons_gets_a_record_of_each(link, reviewer):
+    enrollment = submitted(link)
+    klass = enrollment.class_list
+    today = timezone.localdate()
+    classmate = EnrollmentFactory(class_list=klass, approved=True)
+    held = CourseRecordFactory(
+        class_list=klass, lesson_number=1, date=today - timedelta(days=7)
+    )
+    held_no_homework = CourseRecordFactory(
+        class_list=klass,
+        lesson_number=2,
+        date=today - timedelta(days=1),
+        has_homework=False,
+        homework_title="",
+    )
+    upcoming = CourseRecordFactory(class_list=klass, lesson_number=3, date=today)
+    StudyRecordFactory(enrollment=classmate, course_record=held, attendance="absent")
+    # A record the enrollment already has (say, a trial lesson) is kept as is.
+    StudyRecordFactory(enrollment=enrollment, course_record=upcoming, score=None)
+    StudyRecord.objects.filter(enrollment=enrollment).update(attendance="late")
+
+    enrollment = approve(enrollment, reviewer)
+
+    records = StudyRecord.objects.filter(enrollment=enrollment).order_by(
+        "course_record__lesson_number"
+    )
+    assert [
+        (r.course_record.lesson_number, r.attendance, r.score) for r in records
+    ] == [
+        (1, "not_enrolled", None),
+        (2, "not_enrolled", None),
+        (3, "late", None),
+    ]
+    assert held_no_homework.study_records.count() == 1
+    # The classmate's records are untouched; nobody got a second one.
+    assert classmate.study_records.get().attendance == "absent"
+    assert StudyRecord.objects.count() == 4
+
+
+def test_the_late_student_can_hand_in_the_homework_of_lesson_1(link, reviewer):
+    klass = link.enrollment.class_list
+    CourseRecordFactory(
+        class_list=klass,
+        lesson_number=1,
+        date=timezone.localdate() - timedelta(days=3),
+        homework_title="Hello world",
+    )
+    enrollment = approve(submitted(link), reviewer)
+    student = enrollment.customer.user
+    client = Client()
+    client.force_login(student)
+    page = client.get(f"/student/classes/{enrollment.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="homework-form"' in html
+    assert "Not enrolled yet" in html
+    record = StudyRecord.objects.get(enrollment=enrollment)
+    response = client.post(
+        f"/student/homework/{record.pk}/",
+        {"file": SimpleUploadedFile("hello.py", b"print('hello')\n")},
+        follow=True,
+    )
+    assert "Your homework for lesson 1 was received." in response.content.decode()
+    record.refresh_from_db()
+    assert record.homework_original_name == "hello.py"
+
+
+def test_approving_a_class_without_lessons_adds_no_record(link, reviewer):
+    enrollment = approve(submitted(link), reviewer)
+    assert not StudyRecord.objects.filter(enrollment=enrollment).exists()
+
+
+def test_the_new_student_gets_the_role_of_the_student_portal_by_permission(
+    link, reviewer
+):
+    """Roles are found by what they allow, not by name; never the admins' role."""
+    Role.objects.filter(name="Student").delete()
+    RoleFactory(name="学员", permissions=[portal_permission()])
+    RoleFactory(name="Student", permissions=[])
+    RoleFactory(name="管理员", permissions=Permission.objects.all())
+    RoleFactory(
+        name="助教",
+        permissions=[
+            portal_permission(),
+            Permission.objects.get(codename="use_teacher_portal"),
+        ],
+    )
+    enrollment = approve(submitted(link), reviewer)
+    student = enrollment.customer.user
+    assert list(student.roles.values_list("name", flat=True)) == ["学员"]
+    assert student.has_perm("student.use_student_portal")
+    assert not student.has_perm("teacher.use_teacher_portal")

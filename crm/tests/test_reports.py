@@ -2,17 +2,21 @@
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from crm import report_forms
 from crm.models import Customer, Enrollment, Payment
-from crm.report_forms import ReportFilterForm
+from crm.report_forms import ReportFilterForm, default_period
 from crm.reports import ReportScope, sales_report
 from tests.factories import (
     BranchFactory,
@@ -72,6 +76,10 @@ def data(db, settings):
     CustomerFactory(consultant=bob, created_at=local(2026, 1, 16, 0, 0))
     c5 = CustomerFactory(
         consultant=alice, source=referral, created_at=local(2025, 12, 15, 23, 59)
+    )
+    # Last worked: the last follow-up, else the entry (as migrated data has it).
+    Customer.objects.update(
+        last_activity_at=Coalesce(F("last_followup_at"), F("created_at"))
     )
     e1 = EnrollmentFactory(
         customer=c1, class_list=k1, approved=True, approved_at=local(2026, 1, 10)
@@ -224,26 +232,88 @@ def test_page_shows_the_numbers(client, data, reader):
     assert 'id="report-charts" type="application/json"' in html
 
 
-def test_default_period_is_this_month(client, reader):
+def on_day(monkeypatch, day: date) -> None:
+    """Make the report's "today" ``day`` (only the report form's clock)."""
+    monkeypatch.setattr(
+        report_forms, "timezone", SimpleNamespace(localdate=lambda: day)
+    )
+
+
+def test_early_in_a_month_the_report_opens_on_last_month(client, reader, monkeypatch):
+    on_day(monkeypatch, date(2026, 3, 2))
+    CustomerFactory(created_at=local(2026, 2, 27, 10))
     response = get(client, reader)
-    today = timezone.localdate()
-    assert response.status_code == 200
-    assert response.context["report"]["scope"].since == today.replace(day=1)
-    assert response.context["report"]["funnel"]["leads"] == 0
+    scope = response.context["report"]["scope"]
+    assert (str(scope.since), str(scope.until)) == ("2026-02-01", "2026-02-28")
+    assert response.context["report"]["funnel"]["leads"] == 1
+    html = response.content.decode()
+    assert '<option value="last_month" selected>Last month</option>' in html
+    assert 'data-testid="report-default-note"' in html
+    # The downloads of the page opened that way cover the same month.
+    download = get(client, reader, {"export": "csv"})
+    assert "sales-report-20260201-20260228.csv" in download["Content-Disposition"]
+
+
+def test_from_the_eighth_the_report_opens_on_the_month_so_far(
+    client, reader, monkeypatch
+):
+    on_day(monkeypatch, date(2026, 3, 8))
+    response = get(client, reader)
+    scope = response.context["report"]["scope"]
+    assert (str(scope.since), str(scope.until)) == ("2026-03-01", "2026-03-31")
+    html = response.content.decode()
+    assert '<option value="month" selected>This month</option>' in html
+    assert 'data-testid="report-default-note"' not in html
+
+
+def test_a_chosen_period_is_not_explained_as_the_default(client, reader, monkeypatch):
+    on_day(monkeypatch, date(2026, 3, 2))
+    response = get(client, reader, {"period": "last_month"})
+    assert response.context["report"]["scope"].since == date(2026, 2, 1)
+    assert 'data-testid="report-default-note"' not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("today", "period"),
+    [
+        (date(2026, 3, 1), "last_month"),
+        (date(2026, 3, 7), "last_month"),
+        (date(2026, 3, 8), "month"),
+        (date(2026, 3, 31), "month"),
+    ],
+)
+def test_default_period(today, period):
+    assert default_period(today) == period
 
 
 @pytest.mark.parametrize(
     ("period", "day", "since", "until"),
     [
         ("month", "2026-02-10", "2026-02-01", "2026-02-28"),
+        ("last_month", "2026-03-31", "2026-02-01", "2026-02-28"),
+        ("last_month", "2026-01-10", "2025-12-01", "2025-12-31"),
         ("quarter", "2026-05-10", "2026-04-01", "2026-06-30"),
+        ("quarter", "2026-12-31", "2026-10-01", "2026-12-31"),
+        ("last_quarter", "2026-05-10", "2026-01-01", "2026-03-31"),
+        ("last_quarter", "2026-02-10", "2025-10-01", "2025-12-31"),
         ("year", "2026-05-10", "2026-01-01", "2026-12-31"),
+        ("last_year", "2026-05-10", "2025-01-01", "2025-12-31"),
     ],
 )
 def test_period_picker(client, reader, period, day, since, until):
     response = get(client, reader, {"period": period, "day": day})
     scope = response.context["report"]["scope"]
     assert (str(scope.since), str(scope.until)) == (since, until)
+
+
+def test_period_presets_are_relative_to_today(client, reader, monkeypatch):
+    on_day(monkeypatch, date(2026, 5, 20))
+    response = get(client, reader, {"period": "last_quarter"})
+    scope = response.context["report"]["scope"]
+    assert (str(scope.since), str(scope.until)) == ("2026-01-01", "2026-03-31")
+    html = response.content.decode()
+    for label in ("This month", "Last month", "This quarter", "Last quarter"):
+        assert f">{label}</option>" in html
 
 
 def test_anonymous_is_sent_to_log_in(client, db):

@@ -7,6 +7,14 @@
   }
   var data = JSON.parse(source.textContent);
 
+  // Counts (leads, enrollments, follow-ups) are whole numbers: their axis
+  // never shows 0.5. Money axes keep Chart.js's default (decimal) ticks.
+  function countAxis(axis) {
+    var scales = {};
+    scales[axis] = { beginAtZero: true, ticks: { precision: 0 } };
+    return scales;
+  }
+
   function draw(id, type, datasets, labels, options) {
     var canvas = document.getElementById(id);
     if (!canvas) {
@@ -22,11 +30,16 @@
     });
   }
 
-  draw("chart-sources", "bar", [{ data: data.sources.values }], data.sources.labels);
+  draw("chart-sources", "bar", [{ data: data.sources.values }], data.sources.labels, {
+    scales: countAxis("y"),
+  });
   draw("chart-funnel", "bar", [{ data: data.funnel.values }], data.funnel.labels, {
     indexAxis: "y",
+    scales: countAxis("x"),
   });
-  draw("chart-classes", "bar", [{ data: data.classes.values }], data.classes.labels);
+  draw("chart-classes", "bar", [{ data: data.classes.values }], data.classes.labels, {
+    scales: countAxis("y"),
+  });
   draw(
     "chart-trend",
     "line",
@@ -43,6 +56,7 @@
       { label: data.activity.label, data: data.activity.values },
       { label: data.activity.staleLabel, data: data.activity.stale },
     ],
-    data.activity.labels
+    data.activity.labels,
+    { scales: countAxis("y") }
   );
 })();

@@ -206,3 +206,63 @@ def test_contract_queries_do_not_grow_with_payments_and_documents(
     PaymentFactory.create_batch(4, enrollment=school.enrollment)
     with django_assert_max_num_queries(len(small.captured_queries)):
         html(client.get(url))
+
+
+def test_a_lesson_with_homework_but_no_record_says_what_to_do(client, school):
+    """A student who has no record of a lesson (joined before approvals gave one)."""
+    add_lesson(school.class_list, 3, {school.classmate: None})
+    page = html(
+        client.get(reverse("student:class_detail", args=[school.enrollment.pk]))
+    )
+    lesson3 = page.split('data-testid="lesson-3"')[1].split("</article>")[0]
+    assert 'data-testid="no-record"' in lesson3
+    assert (
+        "You joined the class after this lesson was recorded, so its homework "
+        "cannot be handed in here. Ask Alex how to hand it in: send a question "
+        "about this class."
+    ) in lesson3
+    ask = reverse("student:questions") + f"?class={school.class_list.pk}"
+    assert f'href="{ask}"' in lesson3
+    assert 'data-testid="homework-form"' not in lesson3
+
+
+def test_a_lesson_without_homework_and_no_record_only_notes_it(client, school):
+    add_lesson(
+        school.class_list,
+        3,
+        {school.classmate: None},
+        has_homework=False,
+        homework_title="",
+        homework_requirements="",
+    )
+    page = html(
+        client.get(reverse("student:class_detail", args=[school.enrollment.pk]))
+    )
+    lesson3 = page.split('data-testid="lesson-3"')[1].split("</article>")[0]
+    assert "You have no record for this lesson" in lesson3
+    assert 'data-testid="no-record"' not in lesson3
+
+
+@pytest.mark.parametrize("value", ["mine", "theirs", "abc", "１２", "9" * 30])
+def test_the_ask_form_preselects_the_class_of_the_link(client, school, value):
+    mine = school.class_list.pk
+    chosen = {
+        "mine": mine,
+        "theirs": school.stranger_enrollment.class_list_id,
+    }.get(value, value)
+    page = html(client.get(reverse("student:questions"), {"class": chosen}))
+    assert (f'<option value="{mine}" selected>' in page) == (value == "mine")
+    assert "Linux 40" not in page
+
+
+def test_lessons_without_a_record_name_the_teachers_in_one_query(
+    client, school, django_assert_max_num_queries
+):
+    url = reverse("student:class_detail", args=[school.enrollment.pk])
+    add_lesson(school.class_list, 3, {school.classmate: None})
+    with django_assert_max_num_queries(20) as one:
+        html(client.get(url))
+    for number in (4, 5, 6):
+        add_lesson(school.class_list, number, {school.classmate: None})
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert html(client.get(url)).count("Ask Alex how to hand it in") == 4

@@ -7,8 +7,13 @@ from django.test.utils import CaptureQueriesContext
 
 from crm.models import Enrollment
 from teacher.models import CourseRecord, StudyRecord
-from teacher.services import courserecord_create, grades_save, rollcall_save
-from teacher.tests.conftest import add_students
+from teacher.services import (
+    GradedWithoutHomework,
+    courserecord_create,
+    grades_save,
+    rollcall_save,
+)
+from teacher.tests.conftest import add_students, hand_in
 from tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +143,7 @@ def test_roll_call_queries_do_not_grow_with_students(school, teacher):
 
 def test_grades_record_who_graded_and_when_and_clearing_ungrades(school, teacher):
     kobe, li, han = (school.record_of(e) for e in school.enrollments)
+    hand_in(kobe, b"print(1)")
     changed = grades_save(
         course_record=school.lesson,
         grades={
@@ -169,6 +175,7 @@ def test_grades_record_who_graded_and_when_and_clearing_ungrades(school, teacher
 
 def test_unchanged_grades_keep_their_grader(school, teacher, other_teacher):
     kobe = school.record_of(school.enrollments[0])
+    hand_in(kobe, b"print(1)")
     grades_save(course_record=school.lesson, grades={kobe.pk: (90, "")}, by=teacher)
     school.mine.teachers.add(other_teacher)
     changed = grades_save(
@@ -193,3 +200,116 @@ def test_only_a_teacher_of_the_class_grades(school, other_teacher):
         grades_save(
             course_record=school.lesson, grades={kobe.pk: (90, "")}, by=other_teacher
         )
+
+
+def test_a_mark_for_a_student_who_handed_nothing_in_needs_confirming(school, teacher):
+    kobe, li, han = (school.record_of(e) for e in school.enrollments)
+    hand_in(kobe, b"print(1)")
+    grades = {kobe.pk: (Score.A, ""), li.pk: (Score.B, ""), han.pk: (Score.D, "")}
+    with pytest.raises(GradedWithoutHomework) as refused:
+        grades_save(course_record=school.lesson, grades=grades, by=teacher)
+    assert [r.pk for r in refused.value.records] == [han.pk, li.pk]
+    assert refused.value.messages == ["Nothing was handed in by Han, 李雷."]
+    # Nothing was saved, not even the mark of the student who handed in.
+    assert not StudyRecord.objects.filter(score__isnull=False).exists()
+
+    # A confirmation covers the students it names, no one else.
+    with pytest.raises(GradedWithoutHomework) as refused:
+        grades_save(
+            course_record=school.lesson,
+            grades=grades,
+            by=teacher,
+            confirmed_without_homework={li.pk},
+        )
+    assert [r.pk for r in refused.value.records] == [han.pk]
+    changed = grades_save(
+        course_record=school.lesson,
+        grades=grades,
+        by=teacher,
+        confirmed_without_homework={li.pk, han.pk},
+    )
+    assert {r.pk for r in changed} == {kobe.pk, li.pk, han.pk}
+    scores = dict(school.lesson.study_records.values_list("pk", "score"))
+    assert scores == {kobe.pk: Score.A, li.pk: Score.B, han.pk: Score.D}
+
+
+def test_na_copy_and_no_score_need_no_confirmation(school, teacher):
+    kobe, li, han = (school.record_of(e) for e in school.enrollments)
+    changed = grades_save(
+        course_record=school.lesson,
+        grades={
+            kobe.pk: (Score.NOT_APPLICABLE, "Nothing handed in."),
+            li.pk: (Score.COPY, "Same as Han's."),
+            han.pk: (None, "Hand it in by Friday."),
+        },
+        by=teacher,
+    )
+    assert len(changed) == 3
+
+
+def test_a_mark_already_given_can_be_changed_without_a_new_confirmation(
+    school, teacher
+):
+    li = school.record_of(school.enrollments[1])
+    grades_save(
+        course_record=school.lesson,
+        grades={li.pk: (Score.B, "")},
+        by=teacher,
+        confirmed_without_homework={li.pk},
+    )
+    grades_save(
+        course_record=school.lesson,
+        grades={li.pk: (Score.B_PLUS, "Better.")},
+        by=teacher,
+    )
+    li.refresh_from_db()
+    assert (li.score, li.teacher_comment) == (Score.B_PLUS, "Better.")
+    # From N/A to a mark is a new mark.
+    grades_save(
+        course_record=school.lesson,
+        grades={li.pk: (Score.NOT_APPLICABLE, "")},
+        by=teacher,
+    )
+    with pytest.raises(GradedWithoutHomework):
+        grades_save(
+            course_record=school.lesson, grades={li.pk: (Score.A, "")}, by=teacher
+        )
+
+
+def test_a_lesson_without_homework_is_graded_without_confirmation(school, teacher):
+    lesson = CourseRecord.objects.create(
+        class_list=school.mine,
+        lesson_number=2,
+        teacher=teacher,
+        date=date(2026, 9, 8),
+        title="Quiz in class",
+        has_homework=False,
+    )
+    record = StudyRecord.objects.create(
+        enrollment=school.enrollments[0], course_record=lesson
+    )
+    grades_save(course_record=lesson, grades={record.pk: (Score.A, "")}, by=teacher)
+    record.refresh_from_db()
+    assert record.score == Score.A
+
+
+def test_not_enrolled_yet_can_be_kept_or_corrected_but_never_given(school, teacher):
+    kobe, li, _han = (school.record_of(e) for e in school.enrollments)
+    StudyRecord.objects.filter(pk=li.pk).update(attendance="not_enrolled")
+    assert rollcall_save(
+        course_record=school.lesson,
+        attendance={li.pk: "not_enrolled", kobe.pk: "late"},
+        by=teacher,
+    ) == [kobe]
+    with pytest.raises(ValidationError, match=r"Not enrolled yet.*: Kobe"):
+        rollcall_save(
+            course_record=school.lesson,
+            attendance={kobe.pk: "not_enrolled"},
+            by=teacher,
+        )
+    # A trial lesson the student did attend.
+    rollcall_save(
+        course_record=school.lesson, attendance={li.pk: "present"}, by=teacher
+    )
+    li.refresh_from_db()
+    assert li.attendance == "present"

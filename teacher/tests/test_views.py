@@ -160,6 +160,7 @@ def test_roll_call_refuses_an_unknown_state(client, school):
 
 def test_grading_saves_every_score_and_comment_in_one_post(client, school, teacher):
     kobe, li, han = (school.record_of(e) for e in school.enrollments)
+    hand_in(kobe, b"print(1)")
     html = client.get(url("grading", school.lesson.pk)).content.decode()
     for label in ("A+", "B-", "C-", "D", "N/A", "COPY", "Not graded"):
         assert f">{label}</option>" in html
@@ -320,6 +321,9 @@ def test_saving_queries_do_not_grow_with_students(
             else:
                 data[f"score-{record.pk}"] = "90"
                 data[f"comment-{record.pk}"] = "ok"
+                # Nobody handed in: the teacher confirms marking them all.
+                data.setdefault("without_homework", []).append(record.pk)
+                data["confirm_without_homework"] = "on"
         return client.post(url(page, school.lesson.pk), data)
 
     with django_assert_max_num_queries(20) as small:
@@ -367,3 +371,118 @@ def test_posts_need_the_csrf_token(school, teacher, page, data):
     kobe.refresh_from_db()
     assert (kobe.attendance, kobe.score) == ("present", None)
     assert not CourseRecord.objects.filter(title="Forged").exists()
+
+
+def test_grading_shows_who_handed_nothing_in(client, school):
+    kobe, li, han = (school.record_of(e) for e in school.enrollments)
+    hand_in(kobe, b"print(1)")
+    response = client.get(url("grading", school.lesson.pk))
+    html = response.content.decode()
+    for record in (li, han):
+        row = html.split(f'data-testid="student-{record.enrollment.customer_id}"')[1]
+        assert 'data-testid="not-handed-in">Not handed in<' in row.split("</li>")[0]
+    kobe_row = html.split(f'data-testid="student-{kobe.enrollment.customer_id}"')[1]
+    assert "not-handed-in" not in kobe_row.split("</li>")[0]
+    assert "no-homework-warning" not in html
+
+
+def test_a_mark_without_homework_is_saved_only_once_confirmed(client, school):
+    kobe, li, han = (school.record_of(e) for e in school.enrollments)
+    hand_in(kobe, b"print(1)")
+    data = {
+        f"score-{kobe.pk}": "90",
+        f"comment-{kobe.pk}": "Good.",
+        f"score-{li.pk}": "80",
+        f"comment-{li.pk}": "Handed in on paper.",
+        f"score-{han.pk}": "0",
+        f"comment-{han.pk}": "Nothing handed in.",
+    }
+    response = client.post(url("grading", school.lesson.pk), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    warning = html.split('data-testid="no-homework-warning"')[1].split("</div>")[0]
+    assert "Nothing was handed in by 李雷." in warning
+    assert "Nothing was saved." in html
+    assert f'name="without_homework" value="{li.pk}"' in html
+    # What was typed is still there, and nothing was stored.
+    assert '<option value="80" selected>B</option>' in html
+    assert "Handed in on paper." in html
+    assert not school.lesson.study_records.filter(score__isnull=False).exists()
+
+    # Saving again without ticking the box changes nothing either.
+    again = client.post(
+        url("grading", school.lesson.pk), {**data, "without_homework": [li.pk]}
+    )
+    assert again.status_code == 200
+    assert not school.lesson.study_records.filter(score__isnull=False).exists()
+
+    response = client.post(
+        url("grading", school.lesson.pk),
+        {**data, "without_homework": [li.pk], "confirm_without_homework": "on"},
+        follow=True,
+    )
+    assert "The grades were saved." in response.content.decode()
+    scores = dict(school.lesson.study_records.values_list("pk", "score"))
+    assert scores == {kobe.pk: 90, li.pk: 80, han.pk: 0}
+
+
+def test_grading_a_lesson_without_homework_does_not_mention_homework(
+    client, school, teacher
+):
+    lesson = CourseRecordFactory(
+        class_list=school.mine,
+        lesson_number=2,
+        teacher=teacher,
+        has_homework=False,
+        homework_title="",
+    )
+    kobe = StudyRecord.objects.create(
+        enrollment=school.enrollments[0], course_record=lesson
+    )
+    html = client.get(url("grading", lesson.pk)).content.decode()
+    assert "not-handed-in" not in html
+    response = client.post(
+        url("grading", lesson.pk), {f"score-{kobe.pk}": "90", f"comment-{kobe.pk}": ""}
+    )
+    assert response.status_code == 302
+
+
+def test_lessons_before_a_student_joined_count_in_no_attendance_figure(
+    client, school, teacher
+):
+    kobe, li, han = school.enrollments
+    second = CourseRecordFactory(
+        class_list=school.mine, lesson_number=2, teacher=teacher
+    )
+    StudyRecord.objects.bulk_create(
+        StudyRecord(enrollment=e, course_record=second) for e in (kobe, li, han)
+    )
+    # Han joined after lesson 1: not enrolled yet then, present at lesson 2.
+    StudyRecord.objects.filter(enrollment=han, course_record=school.lesson).update(
+        attendance="not_enrolled"
+    )
+    StudyRecord.objects.filter(enrollment=kobe, course_record=school.lesson).update(
+        attendance="absent"
+    )
+    response = client.get(url("class_detail", school.mine.pk))
+    students = {s.customer.name: s for s in response.context["students"]}
+    assert (students["Han"].attended_count, students["Han"].lesson_count) == (1, 1)
+    assert (students["Kobe"].attended_count, students["Kobe"].absent_count) == (1, 1)
+    html = response.content.decode()
+    assert "Attended 1/2 · homework 0/3 · graded 0/3" in html  # lesson 1
+    assert "Attended 3/3 · homework 0/3 · graded 0/3" in html  # lesson 2
+
+
+def test_roll_call_offers_not_enrolled_yet_only_to_whom_it_applies(client, school):
+    kobe, li, _han = (school.record_of(e) for e in school.enrollments)
+    StudyRecord.objects.filter(pk=li.pk).update(attendance="not_enrolled")
+    html = client.get(url("roll_call", school.lesson.pk)).content.decode()
+    assert f'name="attendance-{li.pk}" value="not_enrolled"' in html
+    assert f'name="attendance-{kobe.pk}" value="not_enrolled"' not in html
+    response = client.post(
+        url("roll_call", school.lesson.pk), {f"attendance-{kobe.pk}": "not_enrolled"}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    kobe.refresh_from_db()
+    assert kobe.attendance == "present"

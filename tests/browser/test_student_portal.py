@@ -13,14 +13,16 @@ from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from crm.demo_data import LESSONS, PYTHON_S9, ROLE_TEACHER
 from crm.models import Enrollment
 from student.models import Question
 from teacher.models import StudyRecord
 from tests.browser.conftest import log_in
+from tests.factories import CourseRecordFactory
 
 pytestmark = pytest.mark.browser
 
-S9 = "Python full-stack S9"
+S9 = PYTHON_S9
 
 
 def in_english(page, username):
@@ -63,15 +65,15 @@ def test_scenarios_8_to_10_contract_syllabus_homework_grades_and_rank(
     expect(card.get_by_test_id("lessons")).to_have_text("3 of 3")
     expect(card.get_by_test_id("rank")).to_have_text("1 of 6")
     card.get_by_role("link", name="Contract").click()
-    expect(page.get_by_test_id("contract")).to_contain_text("Student: 李雷")
+    expect(page.get_by_test_id("contract")).to_contain_text("乙方（学员）：李雷")
     expect(page.get_by_test_id("approval")).to_contain_text("Approved")
     expect(page.get_by_test_id("balance")).to_contain_text("balance 0.00")
     page.get_by_test_id("class-tabs").get_by_role("link", name="Lessons").click()
-    expect(page.get_by_test_id("syllabus")).to_contain_text("Django web development")
+    expect(page.get_by_test_id("syllabus")).to_contain_text("Django Web 开发")
     lesson_1 = page.get_by_test_id("lesson-1")
-    expect(lesson_1).to_contain_text("Python basics and the development environment")
+    expect(lesson_1).to_contain_text(LESSONS[0].title)
     expect(lesson_1.get_by_test_id("requirements")).to_contain_text(
-        "Submit hello.py printing your name and the date."
+        LESSONS[0].homework_requirements
     )
     expect(lesson_1.get_by_test_id("attendance")).to_have_text("Present")
 
@@ -149,7 +151,7 @@ def test_portal_pages_fit_a_390_px_phone(browser, live_server, lesson_1_open):
 def test_scenario_11_search_ask_answer_and_notification(
     page, browser, live_server, demo_site
 ):
-    Role.objects.get(name="Teacher").permissions.add(
+    Role.objects.get(name=ROLE_TEACHER).permissions.add(
         Permission.objects.get(codename="answer_questions")
     )
     in_english(page, "student")
@@ -213,3 +215,31 @@ def test_scenario_11_search_ask_answer_and_notification(
     expect(page.get_by_test_id("search-results")).to_contain_text("装饰器是什么？")
     page.goto("/student/questions/?q=LOGIN_REQUIRED")
     expect(page.get_by_test_id("search-results")).to_contain_text("装饰器是什么？")
+
+
+def test_a_lesson_the_student_has_no_record_of_says_what_to_do(page, demo_site):
+    """Issue 10: a lesson recorded before the student's record existed."""
+    enrollment = Enrollment.objects.get(
+        customer__user__username="student", class_list__name=S9
+    )
+    number = enrollment.class_list.course_records.count() + 1
+    lesson = CourseRecordFactory(
+        class_list=enrollment.class_list,
+        lesson_number=number,
+        teacher=enrollment.class_list.teachers.first(),
+        title="Late lesson",
+        homework_title="Late homework",
+    )
+    assert not lesson.study_records.exists()
+    in_english(page, "student")
+    page.goto(f"/student/classes/{enrollment.pk}/")
+    card = page.get_by_test_id(f"lesson-{number}")
+    expect(card.get_by_test_id("no-record")).to_contain_text(
+        "its homework cannot be handed in here"
+    )
+    expect(card.get_by_test_id("homework-form")).to_have_count(0)
+    card.get_by_role("link", name="Ask a question about this class").click()
+    expect(page).to_have_url(
+        re.compile(rf"/student/questions/\?class={enrollment.class_list_id}$")
+    )
+    expect(page.get_by_label("Class")).to_have_value(str(enrollment.class_list_id))

@@ -14,13 +14,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
+from crm.demo_data import LINUX_40, MENU_MY_CLASSES, PYTHON_S9
 from crm.models import ClassList
 from teacher.models import CourseRecord, StudyRecord
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
-S9 = "Python full-stack S9"
+S9 = PYTHON_S9
 
 
 def in_english(page, username):
@@ -35,10 +36,10 @@ def test_scenarios_12_to_15_lesson_roll_call_zip_download_and_grading(
     in_english(page, "teacher")
 
     # 12. The classes the teacher teaches, and no other.
-    page.get_by_test_id("main-menu").get_by_role("link", name="My classes").click()
+    page.get_by_test_id("main-menu").get_by_role("link", name=MENU_MY_CLASSES).click()
     classes = page.get_by_test_id("classes")
     expect(classes.get_by_role("heading")).to_have_count(2)
-    assert set(classes.get_by_role("heading").all_inner_texts()) == {S9, "Linux 40"}
+    assert set(classes.get_by_role("heading").all_inner_texts()) == {S9, LINUX_40}
     s9_card = page.get_by_test_id(f"class-{s9.pk}")
     expect(s9_card.get_by_test_id("student-count")).to_have_text("6")
     expect(s9_card.get_by_test_id("lesson-count")).to_have_text("3")
@@ -156,3 +157,37 @@ def test_teacher_pages_fit_a_phone_screen(browser, live_server, demo_site):
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
     phone.context.close()
+
+
+def test_a_mark_for_a_student_who_handed_nothing_in_needs_a_tick(page, demo_site):
+    """Issue 10: grading a student without homework warns, names them, and waits."""
+    lesson = CourseRecord.objects.get(class_list__name=S9, lesson_number=1)
+    record = (
+        lesson.study_records.filter(homework_file="")
+        .select_related("enrollment__customer")
+        .first()
+    )
+    StudyRecord.objects.filter(pk=record.pk).update(
+        score=None, graded_by=None, graded_at=None
+    )
+    name = record.enrollment.customer.name
+    in_english(page, "teacher")
+    page.goto(f"/teacher/lessons/{lesson.pk}/grades/")
+    row = page.get_by_test_id(f"student-{record.enrollment.customer_id}")
+    expect(row.get_by_test_id("not-handed-in")).to_have_text("Not handed in")
+
+    row.get_by_label(f"Score of {name}").select_option(label="B")
+    page.get_by_role("button", name="Save grades").last.click()
+    warning = page.get_by_test_id("no-homework-warning")
+    expect(warning).to_contain_text(f"Nothing was handed in by {name}.")
+    expect(warning).to_contain_text("Nothing was saved.")
+    record.refresh_from_db()
+    assert record.score is None
+    # The choice survived, and the teacher confirms it.
+    expect(row.get_by_label(f"Score of {name}")).to_have_value("80")
+    warning.get_by_label("Save these marks although nothing was handed in").check()
+    warning.get_by_role("button", name="Save grades").click()
+    expect(page.locator(".alert-success")).to_contain_text("The grades were saved.")
+    record.refresh_from_db()
+    assert record.score == StudyRecord.Score.B
+    assert record.graded_by.username == "teacher"
