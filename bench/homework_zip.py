@@ -67,17 +67,18 @@ def seed(files: int, size: int):
     from django.utils import timezone
 
     from accounts.models import Role, User
+    from crm.demo_data import BEIJING, PYTHON, PYTHON_S9, ROLE_TEACHER
     from crm.models import Branch, ClassList, Course, Customer, Enrollment
     from teacher.models import CourseRecord, StudyRecord, homework_path
 
-    role = Role.objects.create(name="Teacher")
+    role = Role.objects.create(name=ROLE_TEACHER)
     role.permissions.add(Permission.objects.get(codename="use_teacher_portal"))
     teacher = User.objects.create_user("bench_teacher")
     teacher.roles.add(role)
     class_list = ClassList.objects.create(
-        name="Python full-stack S9",
-        branch=Branch.objects.create(name="Beijing"),
-        course=Course.objects.create(name="Python", price=9800, period_months=4),
+        name=PYTHON_S9,
+        branch=Branch.objects.create(name=BEIJING),
+        course=Course.objects.create(name=PYTHON, price=9800, period_months=4),
         class_type=ClassList.ClassType.FULL_TIME,
         semester=9,
         start_date=date(2026, 9, 1),

@@ -2,6 +2,10 @@
 
 Everything here is idempotent: scenario rows are looked up by a natural key
 and created when missing, so ``seed_demo`` can run on every ``make run``.
+The demo data is in Chinese, like the school's staff, customers and students
+(English is a translation of the UI, not of the data). A database seeded by
+an earlier release, whose demo data was English, is renamed in place first
+(``_upgrade_previous_demo``), so re-running the seed creates no duplicates.
 """
 
 import random
@@ -11,11 +15,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
-from django.db.models.functions import Length
+from django.db import models, transaction
+from django.db.models import F, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from accounts.models import Menu, Role, User
 from crm.models import (
@@ -29,6 +32,7 @@ from crm.models import (
     Payment,
     Tag,
 )
+from crm.pool import customers_fall_back
 from teacher.models import CourseRecord, StudyRecord
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login
@@ -38,41 +42,94 @@ DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login
 GENERATED_QQ_BASE = 7_000_000_000
 GENERATED_PHONE_BASE = 19_000_000_000
 
+# The names of the demo rows, for the tests and benchmarks that look them up
+# (so a rename touches this module only).
+BEIJING = "北京校区"
+SHANGHAI = "上海校区"
+PYTHON = "Python 全栈开发"
+LINUX = "Linux 云计算运维"
+PYTHON_S9 = "Python 全栈 S9"
+LINUX_40 = "Linux 40 期"
+CONTRACT_NAME = "标准培训协议"
+
+ROLE_ADMIN = "管理员"
+ROLE_SALES = "销售"
+ROLE_SALES_MANAGER = "销售经理"
+ROLE_TEACHER = "讲师"
+ROLE_STUDENT = "学员"
+
+# Menu names are data, stored in Chinese; the menu shows them as they are in
+# either language (accounts.selectors passes a name without a translation on).
+MENU_ADMINISTRATION = "系统管理"
+MENU_MY_CUSTOMERS = "我的客户"
+MENU_PUBLIC_POOL = "公海线索"
+MENU_ALL_CUSTOMERS = "所有客户"
+MENU_ENROLLMENTS_TO_REVIEW = "待审核报名"
+MENU_SALES_REPORTS = "销售报表"
+MENU_MY_CLASSES = "我的班级"
+MENU_STUDENT_QUESTIONS = "学员提问"
+MENU_QUESTIONS = "问答"
+MENU_MY_STUDY = "我的学习"
+
 PYTHON_SYLLABUS = """\
-1. Python basics: syntax, data types, control flow, functions
-2. Modules, packages, files and exceptions
-3. Object-oriented programming
-4. Networking and concurrency
-5. Databases: MySQL and the ORM
-6. Front end: HTML, CSS, JavaScript, Bootstrap
-7. Django web development
-8. Project: a CRM from scratch
+第一阶段：Python 基础（开发环境、基本语法、数据类型、流程控制、函数）
+第二阶段：Python 进阶（模块与包、文件操作、异常处理、常用标准库）
+第三阶段：面向对象编程（类与对象、继承与多态、反射、元类）
+第四阶段：网络编程与并发（socket、多线程、多进程、协程）
+第五阶段：数据库（MySQL 基础、索引与 SQL 优化、ORM）
+第六阶段：Web 前端（HTML、CSS、JavaScript、jQuery、Bootstrap）
+第七阶段：Django Web 开发（路由、视图、模板、ORM、表单、中间件、权限）
+第八阶段：项目实战（从零开发一套 CRM 客户关系管理系统并部署上线）
 """
 
 LINUX_SYLLABUS = """\
-1. Linux installation, shell and file system
-2. Users, permissions and processes
-3. Networking, SSH and firewalls
-4. Web services: Nginx, LNMP
-5. Databases and backups
-6. Monitoring and automation: Zabbix, Ansible
-7. Containers: Docker and Kubernetes basics
+第一阶段：Linux 入门（系统安装、Shell 常用命令、文件系统、Vim 编辑器）
+第二阶段：系统管理（用户与权限、软件包管理、进程与服务、磁盘与 LVM）
+第三阶段：网络服务（网络配置、SSH 远程管理、防火墙、DNS 与 DHCP）
+第四阶段：Web 架构（Nginx、LNMP 架构、负载均衡与高可用）
+第五阶段：数据库运维（MySQL 安装与配置、主从复制、备份与恢复）
+第六阶段：监控与自动化运维（Zabbix 监控、Shell 脚本、Ansible）
+第七阶段：云原生（Docker 容器、镜像仓库、Kubernetes 入门）
 """
 
 CONTRACT_TEXT = """\
-Training agreement
+职业技能培训协议
 
-Student: {{ customer }} (ID number {{ id_number }})
-Course: {{ course }}, class {{ class }}, campus {{ campus }}
-Tuition: {{ price }} yuan. Classes start on {{ start_date }}.
+甲方（培训方）：本校{{ campus }}
+乙方（学员）：{{ customer }}（身份证号：{{ id_number }}）
 
-1. The school provides the teaching, materials and facilities described in the syllabus.
-2. The student attends the lessons, completes the homework and follows the school rules.
-3. Tuition paid is refundable in full within 7 days of the first lesson, after that \
-in proportion to the lessons not yet held.
-4. Disputes are settled by negotiation first.
+甲乙双方本着平等自愿的原则，就乙方参加甲方职业技能培训一事达成如下协议：
 
-Signed on {{ date }}.
+一、培训内容
+课程：{{ course }}；班级：{{ class }}；上课地点：{{ campus }}。
+开课日期：{{ start_date }}。具体教学内容以甲方公布的课程大纲为准。
+
+二、培训费用
+学费共计人民币 {{ price }} 元，包含授课、教材和上机实验费用。乙方应在开课前\
+交清学费，或按双方约定分期缴纳。
+
+三、甲方的权利和义务
+1. 按课程大纲安排讲师授课，提供教学场地、设备和学习资料；
+2. 为乙方建立学习档案，记录考勤、作业和成绩，并提供课后答疑；
+3. 对乙方的个人信息严格保密，仅用于教学管理，不向任何第三方提供。
+
+四、乙方的权利和义务
+1. 按时上课，认真完成作业，遵守甲方的教学管理制度；
+2. 不得将课程视频、讲义等学习资料转让或传播给他人；
+3. 因个人原因缺课的，可申请插班补课，缺课部分不予退费。
+
+五、退费
+1. 开课之日起 7 日内（含第 7 日）申请退学的，甲方全额退还已交学费；
+2. 开课 7 日后申请退学的，按尚未上课的课时占总课时的比例退还学费；
+3. 甲方在收到乙方书面退学申请后 15 个工作日内办理退费。
+
+六、争议解决
+因本协议发生争议的，双方应首先友好协商解决；协商不成的，可向甲方所在地人民\
+法院提起诉讼。
+
+七、本协议自乙方在线确认之日起生效。
+
+签订日期：{{ date }}
 """
 
 
@@ -84,65 +141,58 @@ class DemoLogin:
 
 
 DEMO_LOGINS = [
-    DemoLogin("admin", "Admin", "administrator (superuser)"),
-    DemoLogin("sales_a", "Sales", "sales A"),
-    DemoLogin("sales_b", "Sales", "sales B"),
-    DemoLogin("sales_c", "Sales", "sales C"),
-    DemoLogin("sales_d", "Sales", "sales D"),
-    DemoLogin("manager", "Sales manager", "sales manager"),
-    DemoLogin("teacher", "Teacher", "teacher of Python S9 and Linux 40"),
-    DemoLogin("student", "Student", "student of Python full-stack S9"),
+    DemoLogin("admin", ROLE_ADMIN, "administrator (superuser)"),
+    DemoLogin("sales_a", ROLE_SALES, "sales A"),
+    DemoLogin("sales_b", ROLE_SALES, "sales B"),
+    DemoLogin("sales_c", ROLE_SALES, "sales C"),
+    DemoLogin("sales_d", ROLE_SALES, "sales D"),
+    DemoLogin("manager", ROLE_SALES_MANAGER, "sales manager"),
+    DemoLogin("teacher", ROLE_TEACHER, f"teacher of {PYTHON_S9} and {LINUX_40}"),
+    DemoLogin("student", ROLE_STUDENT, f"student of {PYTHON_S9}"),
 ]
 
-# Menu names are English msgids, shown translated (see accounts.selectors).
 MENUS = [
     # name, url type, url, icon, order
-    (gettext_noop("Administration"), "name", "kingadmin:index", "gear", 5),
+    (MENU_ADMINISTRATION, "name", "kingadmin:index", "gear", 5),
     (
-        gettext_noop("My customers"),
+        MENU_MY_CUSTOMERS,
         "absolute",
         "/kingadmin/crm/customer/?mine=1",
         "people",
         10,
     ),
     (
-        gettext_noop("Stale leads"),
+        MENU_PUBLIC_POOL,
         "absolute",
-        "/kingadmin/crm/customer/?stale=30",
-        "hourglass-split",
+        "/kingadmin/crm/customer/?pool=public",
+        "inboxes",
         11,
     ),
     (
-        gettext_noop("All customers"),
+        MENU_ALL_CUSTOMERS,
         "absolute",
         "/kingadmin/crm/customer/",
         "person-lines-fill",
         12,
     ),
     (
-        gettext_noop("Enrollments to review"),
+        MENU_ENROLLMENTS_TO_REVIEW,
         "absolute",
         "/kingadmin/crm/enrollment/?state=submitted",
         "clipboard-check",
         13,
     ),
-    (gettext_noop("Sales reports"), "name", "crm:reports", "bar-chart", 14),
-    (gettext_noop("My classes"), "name", "teacher:class_list", "easel", 20),
+    (MENU_SALES_REPORTS, "name", "crm:reports", "bar-chart", 14),
+    (MENU_MY_CLASSES, "name", "teacher:class_list", "easel", 20),
     (
-        gettext_noop("Students' questions"),
+        MENU_STUDENT_QUESTIONS,
         "name",
         "student:question_open_list",
         "question-circle",
         21,
     ),
-    (
-        gettext_noop("Questions and answers"),
-        "name",
-        "student:questions",
-        "chat-square-text",
-        31,
-    ),
-    (gettext_noop("My study"), "name", "student:home", "mortarboard", 30),
+    (MENU_QUESTIONS, "name", "student:questions", "chat-square-text", 31),
+    (MENU_MY_STUDY, "name", "student:home", "mortarboard", 30),
 ]
 
 SALES_PERMISSIONS = [
@@ -165,24 +215,24 @@ SALES_PERMISSIONS = [
 ]
 ROLES = {
     # role: (home menu, menus, permissions)
-    "Admin": (
-        "Administration",
-        ["Administration", "Enrollments to review", "Students' questions"],
+    ROLE_ADMIN: (
+        MENU_ADMINISTRATION,
+        [MENU_ADMINISTRATION, MENU_ENROLLMENTS_TO_REVIEW, MENU_STUDENT_QUESTIONS],
         "__all__",
     ),
-    "Sales": (
-        "My customers",
-        ["My customers", "Stale leads", "All customers"],
+    ROLE_SALES: (
+        MENU_MY_CUSTOMERS,
+        [MENU_MY_CUSTOMERS, MENU_PUBLIC_POOL, MENU_ALL_CUSTOMERS],
         SALES_PERMISSIONS,
     ),
-    "Sales manager": (
-        "My customers",
+    ROLE_SALES_MANAGER: (
+        MENU_MY_CUSTOMERS,
         [
-            "My customers",
-            "Stale leads",
-            "All customers",
-            "Enrollments to review",
-            "Sales reports",
+            MENU_MY_CUSTOMERS,
+            MENU_PUBLIC_POOL,
+            MENU_ALL_CUSTOMERS,
+            MENU_ENROLLMENTS_TO_REVIEW,
+            MENU_SALES_REPORTS,
         ],
         [
             *SALES_PERMISSIONS,
@@ -197,9 +247,9 @@ ROLES = {
             "crm.view_sales_reports",
         ],
     ),
-    "Teacher": (
-        "My classes",
-        ["My classes", "Students' questions"],
+    ROLE_TEACHER: (
+        MENU_MY_CLASSES,
+        [MENU_MY_CLASSES, MENU_STUDENT_QUESTIONS],
         [
             "teacher.use_teacher_portal",
             "crm.view_taught_classes",
@@ -213,9 +263,9 @@ ROLES = {
             "student.answer_questions",
         ],
     ),
-    "Student": (
-        "My study",
-        ["My study", "Questions and answers"],
+    ROLE_STUDENT: (
+        MENU_MY_STUDY,
+        [MENU_MY_STUDY, MENU_QUESTIONS],
         [
             "student.use_student_portal",
         ],
@@ -224,14 +274,14 @@ ROLES = {
 
 USERS = [
     # username, display name, roles, campus, superuser
-    ("admin", "管理员", ["Admin"], "Beijing", True),
-    ("sales_a", "销售A", ["Sales"], "Beijing", False),
-    ("sales_b", "销售B", ["Sales"], "Beijing", False),
-    ("sales_c", "销售C", ["Sales"], "Shanghai", False),
-    ("sales_d", "销售D", ["Sales"], "Shanghai", False),
-    ("manager", "销售经理", ["Sales", "Sales manager"], "Beijing", False),
-    ("teacher", "Alex 老师", ["Teacher"], "Beijing", False),
-    ("student", "李雷", ["Student"], "Beijing", False),
+    ("admin", "管理员", [ROLE_ADMIN], BEIJING, True),
+    ("sales_a", "销售A", [ROLE_SALES], BEIJING, False),
+    ("sales_b", "销售B", [ROLE_SALES], BEIJING, False),
+    ("sales_c", "销售C", [ROLE_SALES], SHANGHAI, False),
+    ("sales_d", "销售D", [ROLE_SALES], SHANGHAI, False),
+    ("manager", "销售经理", [ROLE_SALES, ROLE_SALES_MANAGER], BEIJING, False),
+    ("teacher", "Alex 老师", [ROLE_TEACHER], BEIJING, False),
+    ("student", "李雷", [ROLE_STUDENT], BEIJING, False),
 ]
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -264,9 +314,16 @@ FOLLOWUP_TEXTS = [
     "还在比较其他机构，下周再联系。",
     "已试听一节课，反馈不错。",
     "暂时没有学习计划。",
-    "Called back, wants the weekend class.",
-    "Sent the syllabus by QQ, waiting for an answer.",
+    "回电沟通，想报周末班。",
+    "已通过 QQ 发送课程大纲，等待回复。",
 ]
+
+# The hand-written leads: DEMO_LEADS of them, QQ numbers from _lead_qq.
+DEMO_LEADS = 36
+
+
+def _lead_qq(index: int) -> str:
+    return str(31_000_000 + index * 7919)
 
 
 def _permissions(names: list[str] | str) -> list[Permission]:
@@ -294,13 +351,13 @@ def _permissions(names: list[str] | str) -> list[Permission]:
 def _seed_school() -> dict:
     today = timezone.localdate()
     beijing, _ = Branch.objects.get_or_create(
-        name="Beijing", defaults={"address": "北京市海淀区中关村大街 1 号"}
+        name=BEIJING, defaults={"address": "北京市海淀区中关村大街 1 号"}
     )
     shanghai, _ = Branch.objects.get_or_create(
-        name="Shanghai", defaults={"address": "上海市浦东新区张江路 100 号"}
+        name=SHANGHAI, defaults={"address": "上海市浦东新区张江路 100 号"}
     )
     python, _ = Course.objects.get_or_create(
-        name="Python",
+        name=PYTHON,
         defaults={
             "price": Decimal("19800"),
             "period_months": 6,
@@ -308,7 +365,7 @@ def _seed_school() -> dict:
         },
     )
     linux, _ = Course.objects.get_or_create(
-        name="Linux",
+        name=LINUX,
         defaults={
             "price": Decimal("12800"),
             "period_months": 5,
@@ -316,7 +373,7 @@ def _seed_school() -> dict:
         },
     )
     contract, _ = ContractTemplate.objects.get_or_create(
-        name="Standard training agreement", defaults={"content": CONTRACT_TEXT}
+        name=CONTRACT_NAME, defaults={"content": CONTRACT_TEXT}
     )
     s9, _ = ClassList.objects.get_or_create(
         branch=beijing,
@@ -324,7 +381,7 @@ def _seed_school() -> dict:
         class_type=ClassList.ClassType.FULL_TIME,
         semester=9,
         defaults={
-            "name": "Python full-stack S9",
+            "name": PYTHON_S9,
             "start_date": today - timedelta(days=21),
             "end_date": today - timedelta(days=21) + timedelta(days=180),
             "seats": 40,
@@ -337,7 +394,7 @@ def _seed_school() -> dict:
         class_type=ClassList.ClassType.WEEKEND,
         semester=40,
         defaults={
-            "name": "Linux 40",
+            "name": LINUX_40,
             "start_date": today + timedelta(days=14),
             "end_date": today + timedelta(days=14 + 150),
             "seats": 30,
@@ -347,7 +404,7 @@ def _seed_school() -> dict:
     for name in ("高意向", "学生", "在职", "转行"):
         Tag.objects.get_or_create(name=name)
     return {
-        "branches": {"Beijing": beijing, "Shanghai": shanghai},
+        "branches": {BEIJING: beijing, SHANGHAI: shanghai},
         "python": python,
         "linux": linux,
         "s9": s9,
@@ -404,8 +461,8 @@ def _seed_leads(school: dict, users: dict[str, User]) -> None:
     now = timezone.now()
     sales = [users[name] for name in ("sales_a", "sales_b", "sales_c", "sales_d")]
     courses = [school["python"], school["linux"]]
-    for i in range(36):
-        qq = str(31_000_000 + i * 7919)
+    for i in range(DEMO_LEADS):
+        qq = _lead_qq(i)
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         consultant = sales[i % 4]
         created = now - timedelta(days=rng.randint(1, 120), hours=rng.randint(0, 23))
@@ -420,6 +477,7 @@ def _seed_leads(school: dict, users: dict[str, User]) -> None:
                 "notes": "",
                 "consultant": consultant,
                 "created_at": created,
+                "last_activity_at": created,
             },
         )
         if not created_now:
@@ -450,7 +508,8 @@ def _seed_leads(school: dict, users: dict[str, User]) -> None:
             )
             latest = max(latest or followup.created_at, followup.created_at)
         customer.last_followup_at = latest
-        customer.save(update_fields=["last_followup_at"])
+        customer.last_activity_at = max(latest, created)
+        customer.save(update_fields=["last_followup_at", "last_activity_at"])
 
 
 CLASSMATES = [
@@ -482,23 +541,39 @@ CLASSMATES = [
     ("刘洋", "52013145", "13800001006", ["late", "present", "present"], [50, 80, 90]),
 ]
 
+
+@dataclass(frozen=True)
+class DemoLesson:
+    title: str
+    content: str
+    homework_title: str
+    homework_requirements: str
+
+
 LESSONS = [
-    (
-        "Python basics and the development environment",
-        "Install Python, write hello.py",
-        "Submit hello.py printing your name and the date.",
+    DemoLesson(
+        "Python 基础与开发环境",
+        "安装 Python 3 和 PyCharm，认识解释器与交互式环境，编写并运行第一个程序。",
+        "编写 hello.py",
+        "提交 hello.py：运行后打印你的姓名和当天的日期。",
     ),
-    (
-        "Data types and control flow",
-        "Guess-the-number game",
-        "Write a number guessing game with at most 7 tries.",
+    DemoLesson(
+        "数据类型与流程控制",
+        "数字、字符串、列表和字典；if 条件判断，while 与 for 循环。",
+        "猜数字游戏",
+        "编写猜数字游戏：随机生成 1 到 100 之间的整数，最多猜 7 次，"
+        "每次提示猜大了还是猜小了。",
     ),
-    (
-        "Functions and modules",
-        "A small library module",
-        "Write a module with three tested helper functions.",
+    DemoLesson(
+        "函数与模块",
+        "函数的定义与参数、作用域、匿名函数；导入模块，编写自己的模块。",
+        "编写工具模块",
+        "编写一个包含三个工具函数的模块，并为每个函数写好测试。",
     ),
 ]
+
+# What the teacher writes under homework scored 80 or more.
+GOOD_WORK_COMMENT = "完成得不错，代码清晰规范，继续保持！"
 
 
 def _seed_class_s9(school: dict, users: dict[str, User]) -> None:
@@ -547,18 +622,18 @@ def _seed_class_s9(school: dict, users: dict[str, User]) -> None:
             )
         enrollments.append(enrollment)
 
-    for number, (title, homework_title, requirements) in enumerate(LESSONS, start=1):
+    for number, demo_lesson in enumerate(LESSONS, start=1):
         lesson, created = CourseRecord.objects.get_or_create(
             class_list=s9,
             lesson_number=number,
             defaults={
                 "teacher": teacher,
                 "date": start + timedelta(days=2 * (number - 1)),
-                "title": title,
-                "content": f"{title}.",
+                "title": demo_lesson.title,
+                "content": demo_lesson.content,
                 "has_homework": True,
-                "homework_title": homework_title,
-                "homework_requirements": requirements,
+                "homework_title": demo_lesson.homework_title,
+                "homework_requirements": demo_lesson.homework_requirements,
             },
         )
         if not created:
@@ -575,20 +650,186 @@ def _seed_class_s9(school: dict, users: dict[str, User]) -> None:
             score = scores[number - 1]
             if score is not None:
                 record.score = score
-                record.teacher_comment = "Good work." if score >= 80 else ""
+                record.teacher_comment = GOOD_WORK_COMMENT if score >= 80 else ""
                 record.graded_by = teacher
                 record.graded_at = lesson_time + timedelta(days=1)
             if attendance[number - 1] != "absent" and score is not None:
                 record.homework_file.save(
                     f"lesson{number}.py",
                     ContentFile(
-                        f"# {name}: {homework_title}\nprint('hello')\n".encode()
+                        f"# {name}：{demo_lesson.homework_title}\n"
+                        f"print('hello')\n".encode()
                     ),
                     save=False,
                 )
                 record.homework_original_name = f"lesson{number}.py"
                 record.submitted_at = lesson_time
             record.save()
+
+
+# The demo data of releases before issue 10 was English. _upgrade_previous_demo
+# turns it into the data above; these are its old names and texts.
+PREVIOUS_NAMES: dict[type[models.Model], dict[str, str]] = {
+    # model: {old name: new name}
+    Branch: {"Beijing": BEIJING, "Shanghai": SHANGHAI},
+    Course: {"Python": PYTHON, "Linux": LINUX},
+    ContractTemplate: {"Standard training agreement": CONTRACT_NAME},
+    Role: {
+        "Admin": ROLE_ADMIN,
+        "Sales": ROLE_SALES,
+        "Sales manager": ROLE_SALES_MANAGER,
+        "Teacher": ROLE_TEACHER,
+        "Student": ROLE_STUDENT,
+    },
+    Menu: {
+        "Administration": MENU_ADMINISTRATION,
+        "My customers": MENU_MY_CUSTOMERS,
+        "Stale leads": MENU_PUBLIC_POOL,
+        "All customers": MENU_ALL_CUSTOMERS,
+        "Enrollments to review": MENU_ENROLLMENTS_TO_REVIEW,
+        "Sales reports": MENU_SALES_REPORTS,
+        "My classes": MENU_MY_CLASSES,
+        "Students' questions": MENU_STUDENT_QUESTIONS,
+        "Questions and answers": MENU_QUESTIONS,
+        "My study": MENU_MY_STUDY,
+    },
+}
+PREVIOUS_CLASS_NAMES = {
+    # (campus, course, semester): (old name, new name)
+    (BEIJING, PYTHON, 9): ("Python full-stack S9", PYTHON_S9),
+    (SHANGHAI, LINUX, 40): ("Linux 40", LINUX_40),
+}
+PREVIOUS_PYTHON_SYLLABUS = """\
+1. Python basics: syntax, data types, control flow, functions
+2. Modules, packages, files and exceptions
+3. Object-oriented programming
+4. Networking and concurrency
+5. Databases: MySQL and the ORM
+6. Front end: HTML, CSS, JavaScript, Bootstrap
+7. Django web development
+8. Project: a CRM from scratch
+"""
+PREVIOUS_LINUX_SYLLABUS = """\
+1. Linux installation, shell and file system
+2. Users, permissions and processes
+3. Networking, SSH and firewalls
+4. Web services: Nginx, LNMP
+5. Databases and backups
+6. Monitoring and automation: Zabbix, Ansible
+7. Containers: Docker and Kubernetes basics
+"""
+PREVIOUS_CONTRACT_TEXT = """\
+Training agreement
+
+Student: {{ customer }} (ID number {{ id_number }})
+Course: {{ course }}, class {{ class }}, campus {{ campus }}
+Tuition: {{ price }} yuan. Classes start on {{ start_date }}.
+
+1. The school provides the teaching, materials and facilities described in the syllabus.
+2. The student attends the lessons, completes the homework and follows the school rules.
+3. Tuition paid is refundable in full within 7 days of the first lesson, after that \
+in proportion to the lessons not yet held.
+4. Disputes are settled by negotiation first.
+
+Signed on {{ date }}.
+"""
+PREVIOUS_LESSONS = [
+    DemoLesson(
+        "Python basics and the development environment",
+        "Python basics and the development environment.",
+        "Install Python, write hello.py",
+        "Submit hello.py printing your name and the date.",
+    ),
+    DemoLesson(
+        "Data types and control flow",
+        "Data types and control flow.",
+        "Guess-the-number game",
+        "Write a number guessing game with at most 7 tries.",
+    ),
+    DemoLesson(
+        "Functions and modules",
+        "Functions and modules.",
+        "A small library module",
+        "Write a module with three tested helper functions.",
+    ),
+]
+PREVIOUS_GOOD_WORK_COMMENT = "Good work."
+PREVIOUS_FOLLOWUP_TEXTS = {
+    # old text: new text
+    "Called back, wants the weekend class.": FOLLOWUP_TEXTS[6],
+    "Sent the syllabus by QQ, waiting for an answer.": FOLLOWUP_TEXTS[7],
+}
+
+
+def _replace_old_text(rows: models.QuerySet, field: str, old: str, new: str) -> None:
+    """Set ``field`` of ``rows`` to ``new`` where it still holds ``old``."""
+    rows.filter(**{field: old}).update(**{field: new})
+
+
+def _upgrade_previous_demo() -> None:
+    """Rename the demo rows of an earlier (English) release to today's names.
+
+    A row keeps its primary key and everything that points to it; it is left
+    alone when a row of the new name exists already (then the old one is not
+    the demo's). A text is replaced only while it still is the old demo text,
+    so what an admin or a teacher changed stays.
+    """
+    for model, renames in PREVIOUS_NAMES.items():
+        taken = set(
+            model.objects.filter(name__in=renames.values()).values_list(
+                "name", flat=True
+            )
+        )
+        for old, new in renames.items():
+            if new not in taken:
+                model.objects.filter(name=old).update(name=new)
+    classes = {}
+    for (campus, course, semester), (old, new) in PREVIOUS_CLASS_NAMES.items():
+        classes[new] = ClassList.objects.filter(
+            branch__name=campus, course__name=course, semester=semester
+        )
+        _replace_old_text(classes[new], "name", old, new)
+
+    courses = Course.objects.all()
+    _replace_old_text(
+        courses.filter(name=PYTHON),
+        "outline",
+        PREVIOUS_PYTHON_SYLLABUS,
+        PYTHON_SYLLABUS,
+    )
+    _replace_old_text(
+        courses.filter(name=LINUX), "outline", PREVIOUS_LINUX_SYLLABUS, LINUX_SYLLABUS
+    )
+    _replace_old_text(
+        ContractTemplate.objects.filter(name=CONTRACT_NAME),
+        "content",
+        PREVIOUS_CONTRACT_TEXT,
+        CONTRACT_TEXT,
+    )
+    lessons = CourseRecord.objects.filter(class_list__in=classes[PYTHON_S9])
+    for number, (old, new) in enumerate(
+        zip(PREVIOUS_LESSONS, LESSONS, strict=True), start=1
+    ):
+        for field in ("title", "content", "homework_title", "homework_requirements"):
+            _replace_old_text(
+                lessons.filter(lesson_number=number),
+                field,
+                getattr(old, field),
+                getattr(new, field),
+            )
+    _replace_old_text(
+        StudyRecord.objects.filter(course_record__in=lessons),
+        "teacher_comment",
+        PREVIOUS_GOOD_WORK_COMMENT,
+        GOOD_WORK_COMMENT,
+    )
+    # Only the hand-written leads: generated (benchmark) follow-ups are
+    # millions of rows and keep their texts.
+    followups = CustomerFollowUp.objects.filter(
+        customer__qq__in=[_lead_qq(i) for i in range(DEMO_LEADS)]
+    )
+    for old, new in PREVIOUS_FOLLOWUP_TEXTS.items():
+        _replace_old_text(followups, "content", old, new)
 
 
 @transaction.atomic
@@ -598,11 +839,14 @@ def seed_demo() -> None:
 
     # Rules declared since the last migrate get their Permission rows now.
     sync_rule_permissions()
+    _upgrade_previous_demo()
     school = _seed_school()
     _seed_roles()
     users = _seed_users(school)
     _seed_leads(school, users)
     _seed_class_s9(school, users)
+    # Leads nobody worked for CRM_STALE_LEAD_DAYS are in the public pool.
+    customers_fall_back()
 
 
 def _next_generated_index() -> int:
@@ -622,7 +866,7 @@ def generate_customers(count: int, *, batch_size: int = 2000, seed: int = 0) -> 
     Return a list of (pk, created_at, consultant_id) for ``generate_followups``.
     """
     rng = random.Random(seed or count)
-    consultants = list(User.objects.filter(roles__name="Sales").distinct())
+    consultants = list(User.objects.filter(roles__name=ROLE_SALES).distinct())
     if not consultants:
         raise ValueError("Run seed_demo first: there are no sales users.")
     courses = list(Course.objects.all())
@@ -634,6 +878,7 @@ def generate_customers(count: int, *, batch_size: int = 2000, seed: int = 0) -> 
         batch = []
         for n in range(start + offset, start + min(offset + batch_size, count)):
             name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+            entered = now - timedelta(minutes=rng.randint(60, 3 * 365 * 1440))
             batch.append(
                 Customer(
                     name=name,
@@ -642,7 +887,8 @@ def generate_customers(count: int, *, batch_size: int = 2000, seed: int = 0) -> 
                     source=rng.choice(sources),
                     consult_course=rng.choice(courses),
                     consultant=rng.choice(consultants),
-                    created_at=now - timedelta(minutes=rng.randint(60, 3 * 365 * 1440)),
+                    created_at=entered,
+                    last_activity_at=entered,
                 )
             )
         with transaction.atomic():
@@ -691,5 +937,6 @@ def generate_followups(
     )
     pks = [pk for pk, _created, _owner in customers]
     Customer.objects.filter(pk__gte=min(pks), pk__lte=max(pks)).update(
-        last_followup_at=Subquery(latest)
+        last_followup_at=Subquery(latest),
+        last_activity_at=Coalesce(Subquery(latest), F("created_at")),
     )

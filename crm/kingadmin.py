@@ -1,12 +1,20 @@
 """The CRM's models in kingadmin."""
 
+from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 import kingadmin
+from accounts.models import User
+from crm import pool
 from crm.forms import CustomerForm
 from crm.models import (
     Branch,
@@ -64,8 +72,19 @@ class ClassListAdmin(kingadmin.ModelAdmin):
     )
     list_filter = ("branch", "course", "class_type", "start_date")
     search_fields = ("name", "course__name")
-    filter_horizontal = ("teachers",)
     ordering = ("-start_date",)
+
+    # -- pickers (issue 10): teachers only, found by searching ----------------
+    autocomplete_fields = ("teachers",)
+
+    def get_field_queryset(self, db, db_field, request):
+        """Offer only teachers (holders of the teacher portal) as a class's teachers."""
+        from accounts.selectors import users_with_permission
+
+        queryset = super().get_field_queryset(db, db_field, request)
+        if db_field.name == "teachers":
+            return users_with_permission("teacher.use_teacher_portal", users=queryset)
+        return queryset
 
 
 @kingadmin.register(Tag)
@@ -74,7 +93,7 @@ class TagAdmin(kingadmin.ModelAdmin):
 
 
 class NotFollowedUpFilter(kingadmin.SimpleListFilter):
-    """Leads nobody followed up for more than N days (never-followed included)."""
+    """Leads nobody worked for more than N days (entry, follow-up or new owner)."""
 
     title = _("not followed up for")
     parameter_name = "stale"
@@ -90,7 +109,7 @@ class NotFollowedUpFilter(kingadmin.SimpleListFilter):
 
 
 class MineFilter(kingadmin.SimpleListFilter):
-    """Only the leads the logged-in user owns."""
+    """Only the leads in the logged-in user's private pool."""
 
     title = _("owner")
     parameter_name = "mine"
@@ -101,7 +120,20 @@ class MineFilter(kingadmin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        return queryset.filter(consultant=request.user)
+        return queryset.filter(consultant=request.user, pool=Customer.Pool.PRIVATE)
+
+
+class ReassignForm(forms.Form):
+    """Whom a manager gives the selected leads to."""
+
+    to = forms.ModelChoiceField(
+        label=_("Give the selected leads to"), queryset=User.objects.none()
+    )
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = users
+        self.fields["to"].widget.attrs["class"] = "form-select"
 
 
 @kingadmin.register(Customer)
@@ -120,6 +152,7 @@ class CustomerAdmin(kingadmin.ModelAdmin):
     )
     list_filter = (
         MineFilter,
+        "pool",
         NotFollowedUpFilter,
         "source",
         "status",
@@ -133,13 +166,139 @@ class CustomerAdmin(kingadmin.ModelAdmin):
     ordering = ("-created_at",)
     # The status follows the enrollments (approval makes a lead "enrolled");
     # the consultant is the user who enters the lead unless they may choose.
-    readonly_fields = ("status", "created_at", "last_followup_at")
+    # The pool fields move only through crm.pool (claim, release, fall back).
+    readonly_fields = (
+        "status",
+        "pool",
+        "pooled_at",
+        "created_at",
+        "last_followup_at",
+        "last_activity_at",
+    )
     current_user_fields = ("consultant",)
+    actions = ("claim", "release", "reassign", "delete_selected")
     filter_horizontal = ("tags",)
     list_select_related = ("consult_course", "consultant")
     exclude = ("user",)
 
     list_display_links = None
+
+    def _public_list(self, request) -> bool:
+        return request.GET.get("pool") == Customer.Pool.PUBLIC
+
+    def get_list_display(self, request):
+        if self._public_list(request):
+            # The public pool: who was the owner and how long nobody worked it.
+            return (
+                "name_link",
+                "qq_link",
+                "phone",
+                "source",
+                "consult_course",
+                "idle_days",
+                "consultant",
+                "last_followup_at",
+            )
+        return self.list_display
+
+    def get_ordering(self, request):
+        if self._public_list(request):
+            return ("last_activity_at", "pk")
+        return super().get_ordering(request)
+
+    @kingadmin.display(description=_("idle days"), ordering="last_activity_at")
+    def idle_days(self, obj):
+        return (timezone.now() - obj.last_activity_at).days
+
+    @kingadmin.action(description=_("Claim the selected leads"))
+    def claim(self, request, queryset):
+        won, lost = 0, []
+        for customer in queryset.select_related("consultant"):
+            try:
+                pool.customer_claim(customer=customer, by=request.user)
+            except ValidationError as error:
+                lost.append(f"{customer}: {' '.join(error.messages)}")
+                if error.code == "pool_cap":
+                    break
+            else:
+                won += 1
+        if won:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d lead is now in your private pool.",
+                    "%(count)d leads are now in your private pool.",
+                    won,
+                )
+                % {"count": won},
+            )
+        for text in lost:
+            messages.error(request, text)
+
+    @kingadmin.action(description=_("Release the selected leads to the public pool"))
+    def release(self, request, queryset):
+        released = 0
+        for customer in queryset:
+            try:
+                pool.customer_release(customer=customer, by=request.user)
+            except ValidationError as error:
+                messages.error(request, f"{customer}: {' '.join(error.messages)}")
+            else:
+                released += 1
+        if released:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d lead is in the public pool now.",
+                    "%(count)d leads are in the public pool now.",
+                    released,
+                )
+                % {"count": released},
+            )
+
+    @kingadmin.action(description=_("Give the selected leads to a sales"))
+    def reassign(self, request, queryset):
+        # The sales who may hold leads: the consultant field's own choices.
+        users = self.choices_queryset(self.opts.get_field("consultant"), request)
+        form = ReassignForm(
+            request.POST if request.POST.get("post") == "yes" else None, users=users
+        )
+        if form.is_bound and form.is_valid():
+            moved = pool.customers_reassign(
+                customers=queryset, to=form.cleaned_data["to"], by=request.user
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d lead was given to %(user)s.",
+                    "%(count)d leads were given to %(user)s.",
+                    moved,
+                )
+                % {"count": moved, "user": form.cleaned_data["to"]},
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "kingadmin/crm/customer/reassign.html",
+            self.base_context(
+                request,
+                title=_("Give leads to a sales"),
+                objects=list(queryset),
+                form=form,
+                return_url=request.get_full_path(),
+            ),
+        )
+
+    def response_after_save(self, request, obj, add):
+        response = super().response_after_save(request, obj, add)
+        if (
+            add
+            and "_continue" not in request.POST
+            and "_addanother" not in request.POST
+        ):
+            # A new lead is worked next: its page has the follow-up and the link.
+            return redirect("crm:customer_detail", pk=obj.pk)
+        return response
 
     def may_unmask(self, request, obj, name):
         return may_view_id_numbers(request.user)
@@ -208,6 +367,20 @@ class CustomerAdmin(kingadmin.ModelAdmin):
             obj.qq,
             obj.qq,
         )
+
+    # -- pickers (issue 10): consultants are sales, found by searching --------
+    # The form field, its autocomplete and the "consultant" list filter all
+    # offer these (and only the ones the user may view).
+    autocomplete_fields = ("consultant",)
+
+    def get_field_queryset(self, db, db_field, request):
+        """Offer only sales (holders of the own-customers rule) as consultants."""
+        from accounts.selectors import users_with_permission
+
+        queryset = super().get_field_queryset(db, db_field, request)
+        if db_field.name == "consultant":
+            return users_with_permission("crm.view_own_customers", users=queryset)
+        return queryset
 
 
 @kingadmin.register(CustomerFollowUp)

@@ -187,6 +187,10 @@ class Customer(models.Model):
         MALE = "male", _("Male")
         FEMALE = "female", _("Female")
 
+    class Pool(models.TextChoices):
+        PRIVATE = "private", _("Private pool")
+        PUBLIC = "public", _("Public pool")
+
     name = models.CharField(_("name"), max_length=64, blank=True)
     qq = QQNumberField(_("QQ"), max_length=12, null=True, blank=True)
     qq_name = models.CharField(_("QQ nickname"), max_length=64, blank=True)
@@ -223,6 +227,21 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    # Ownership (crm.pool): a lead is in its consultant's private pool until
+    # nobody followed it up for CRM_STALE_LEAD_DAYS; then it is in the public
+    # pool (the consultant is its last owner) until a sales claims it.
+    pool = models.CharField(_("pool"), max_length=8, choices=Pool, default=Pool.PRIVATE)
+    pooled_at = models.DateTimeField(
+        _("in the public pool since"), null=True, blank=True
+    )
+    last_activity_at = models.DateTimeField(
+        _("last activity"),
+        default=timezone.now,
+        help_text=_(
+            "Entry, the last follow-up or the last change of owner: the private "
+            "pool's protection counts from here."
+        ),
+    )
     # Personal data, filled in by the customer on the enrollment form.
     id_number = IDNumberField(_("ID number"), max_length=18, blank=True)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender, blank=True)
@@ -269,6 +288,11 @@ class Customer(models.Model):
                 condition=~Q(qq="") & ~Q(phone="") & ~Q(emergency_phone=""),
                 name="customer_identifiers_not_empty",
             ),
+            models.CheckConstraint(
+                condition=Q(pool="private", pooled_at__isnull=True)
+                | Q(pool="public", pooled_at__isnull=False),
+                name="customer_pooled_at_iff_public",
+            ),
         ]
         indexes = [
             # Filter by source/status, then the lists' default sort.
@@ -288,6 +312,15 @@ class Customer(models.Model):
                 name="customer_owner_fu_idx",
             ),
             models.Index(fields=["name"], name="customer_name_idx"),
+            # The public pool sorted by idle time; the fall-back job's scan.
+            models.Index(
+                fields=["pool", "status", "last_activity_at"],
+                name="customer_pool_idle_idx",
+            ),
+            # A sales' private pool (and its cap).
+            models.Index(
+                fields=["consultant", "pool", "status"], name="customer_owner_pool_idx"
+            ),
         ]
 
     def __str__(self) -> str:

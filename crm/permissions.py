@@ -4,7 +4,9 @@ Besides kingadmin's default view/add/change/delete rules of every model:
 rules for sales whose hooks limit rows to the customers the logged-in user
 owns or to stale leads anybody may work, rules for managers who see every
 lead, reviewers scoped by campus, and an example of a rule bound to query
-values.
+values. Sales work their private pool and claim from the public pool
+(crm.pool); the public pool's list is the customer list with ``?pool=public``,
+which the pool rule decides on its own (it is more specific).
 
 Row scope is declared once, on the customer: follow-ups, enrollments and
 what hangs off enrollments (links, documents, payments) inherit it, so a
@@ -13,8 +15,10 @@ user who may view a customer may view its follow-ups, and nobody else.
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
 from kingadmin.permissions import (
+    ACTION_ROUTE,
     PermissionRule,
     Route,
     all_rows,
@@ -26,18 +30,17 @@ from kingadmin.permissions import (
 CUSTOMER = {"app_label": "crm", "model_name": "customer"}
 ENROLLMENT = {"app_label": "crm", "model_name": "enrollment"}
 SUBMITTED = {"state": "submitted"}
+PUBLIC = {"pool": "public"}
 
 
 def own_customers(request: HttpRequest, queryset: QuerySet) -> QuerySet:
-    """Return the customers the logged-in user owns."""
-    return queryset.filter(consultant=request.user)
+    """Return the customers in the logged-in user's private pool."""
+    return queryset.filter(consultant=request.user, pool="private")
 
 
-def stale_customers(request: HttpRequest, queryset: QuerySet) -> QuerySet:
-    """Return the leads nobody followed up for more than CRM_STALE_LEAD_DAYS."""
-    from crm.selectors import stale_q
-
-    return queryset.filter(stale_q())
+def public_pool(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Return the leads in the public pool (any sales may claim them)."""
+    return queryset.filter(pool="public")
 
 
 def enrollments_of_my_campus(request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -73,71 +76,98 @@ LEAD_PAGES = (
     Route("crm:customer_detail", {"GET"}),
     Route("crm:followup_add", {"POST"}),
     Route("crm:enrollment_link_create", {"POST"}),
+    Route("crm:customer_release", {"POST"}),
 )
 
 register(
     PermissionRule(
         "crm.customer",
         "view_own_customers",
-        "Can view and follow up own customers",
+        gettext_noop("Can view and follow up own customers"),
         (
             *LEAD_PAGES,
             Route("kingadmin:changelist", {"GET", "POST"}, CUSTOMER),
             Route("kingadmin:export", {"GET"}, CUSTOMER),
             Route("kingadmin:change", {"GET"}, CUSTOMER),
             Route("kingadmin:history", {"GET"}, CUSTOMER),
+            Route(ACTION_ROUTE, {"POST"}, {**CUSTOMER, "action": "release"}),
         ),
         hook=own_customers,
+        help=gettext_noop(
+            "The leads one owns (one's private pool): list, open, follow up, send "
+            "enrollment links and release them to the public pool. Not other sales' "
+            "leads."
+        ),
     ),
+    # The codename predates the public pool (roles keep their grants).
     PermissionRule(
         "crm.customer",
         "work_stale_customers",
-        "Can view, follow up and take over stale leads of others",
+        gettext_noop("Can see the public pool and claim leads from it"),
         (
-            *LEAD_PAGES,
-            Route("kingadmin:changelist", {"GET", "POST"}, CUSTOMER),
+            Route("crm:customer_detail", {"GET"}),
+            Route("crm:customer_claim", {"POST"}),
+            Route("kingadmin:changelist", {"GET", "POST"}, CUSTOMER, PUBLIC),
             Route("kingadmin:history", {"GET"}, CUSTOMER),
+            Route(ACTION_ROUTE, {"POST"}, {**CUSTOMER, "action": "claim"}),
         ),
-        hook=stale_customers,
+        hook=public_pool,
+        help=gettext_noop(
+            "The public pool: leads nobody followed up for a while. List them and "
+            "claim one into one's private pool, within the cap."
+        ),
     ),
     PermissionRule(
         "crm.customer",
         "work_all_customers",
-        "Can view and follow up every customer",
+        gettext_noop("Can view and follow up every customer"),
         LEAD_PAGES,
+        help=gettext_noop(
+            "Every lead's page, whoever owns it. The list itself needs “Can view "
+            "customers”; following up stays the owner's."
+        ),
     ),
     PermissionRule(
         "crm.enrollment",
         "review_enrollments",
-        "Can review, approve and reject enrollments of own campus",
+        gettext_noop("Can review, approve and reject enrollments of own campus"),
         REVIEW_PAGES,
         hook=enrollments_of_my_campus,
+        help=gettext_noop(
+            "The review queue and pages of enrollments in classes of one's own campus:"
+            " approve (opens the student account) or reject with a reason."
+        ),
     ),
     PermissionRule(
         "crm.enrollment",
         "review_all_enrollments",
-        "Can review, approve and reject enrollments of every campus",
+        gettext_noop("Can review, approve and reject enrollments of every campus"),
         REVIEW_PAGES,
         hook=all_rows,
+        help=gettext_noop("The same review queue and pages for every campus."),
     ),
     PermissionRule(
         "crm.classlist",
         "view_taught_classes",
-        "Can view the classes one teaches",
+        gettext_noop("Can view the classes one teaches"),
         view_routes("crm", "classlist"),
         hook=classes_i_teach,
+        help=gettext_noop(
+            "The classes one teaches, read-only, with their lessons and roll calls."
+        ),
     ),
     PermissionRule(
         "crm.customer",
         "change_own_customers",
-        "Can change own customers",
+        gettext_noop("Can change own customers"),
         (Route("kingadmin:change", {"GET", "POST"}, CUSTOMER),),
         hook=own_customers,
+        help=gettext_noop("Editing one's own leads on their page."),
     ),
     PermissionRule(
         "crm.customer",
         "view_qq_unenrolled_customers",
-        "Can list QQ-group customers who have not enrolled",
+        gettext_noop("Can list QQ-group customers who have not enrolled"),
         (
             Route(
                 "kingadmin:changelist",
@@ -147,20 +177,31 @@ register(
             ),
         ),
         hook=qq_group_not_enrolled,
+        help=gettext_noop(
+            "Only the list of leads from QQ groups who have not enrolled yet."
+        ),
     ),
     # No page of its own: it shows ID numbers whole where a page shows one
     # customer (kingadmin change page, enrollment review), each view recorded.
     PermissionRule(
         "crm.customer",
         "view_id_numbers",
-        "Can see full ID numbers (each view is recorded)",
+        gettext_noop("Can see full ID numbers (each view is recorded)"),
         (),
+        help=gettext_noop(
+            "Shows ID numbers whole where a page shows one customer; others see them "
+            "masked. Every view is recorded."
+        ),
     ),
     PermissionRule(
         "crm.customer",
         "view_sales_reports",
-        "Can view the sales reports",
+        gettext_noop("Can view the sales reports"),
         (Route("crm:reports", {"GET"}),),
+        help=gettext_noop(
+            "The monthly sales reports (sources, conversion, enrollments per class, "
+            "revenue, by consultant) and their downloads."
+        ),
     ),
 )
 

@@ -30,18 +30,15 @@ def customer_search_q(term: str) -> Q:
 
 
 def stale_q(*, days: int | None = None, now=None) -> Q:
-    """Return the condition "a lead nobody followed up for more than ``days`` days".
+    """Return the condition "a lead nobody worked for more than ``days`` days".
 
-    The days count from the last follow-up, or from the entry when there is
-    none, so a lead entered a minute ago is never stale; enrolled customers
-    are never stale. ``days`` defaults to the CRM_STALE_LEAD_DAYS setting.
+    Worked: entered, followed up or given to its current owner
+    (``last_activity_at``); enrolled customers are never stale. ``days``
+    defaults to CRM_STALE_LEAD_DAYS, the private pool's protection.
     """
     days = settings.CRM_STALE_LEAD_DAYS if days is None else days
     limit = (now or timezone.now()) - timedelta(days=days)
-    return Q(status=Customer.Status.NOT_ENROLLED) & (
-        Q(last_followup_at__lt=limit)
-        | Q(last_followup_at__isnull=True, created_at__lt=limit)
-    )
+    return Q(status=Customer.Status.NOT_ENROLLED, last_activity_at__lt=limit)
 
 
 def customer_find_duplicate(

@@ -1,4 +1,4 @@
-"""Writes of the CRM: leads, duplicates, follow-ups and claiming stale leads."""
+"""Writes of the CRM: leads, duplicates, follow-ups, enrollments (pools: crm.pool)."""
 
 import hashlib
 import secrets
@@ -24,9 +24,8 @@ from crm.models import (
     EnrollmentLink,
     Payment,
 )
-from crm.selectors import customer_find_duplicate, stale_q
+from crm.selectors import customer_find_duplicate
 from kingadmin.fields import parse_pk
-from kingadmin.history import log_change, snapshot
 
 
 class DuplicateCustomer(ValidationError):
@@ -35,17 +34,6 @@ class DuplicateCustomer(ValidationError):
     def __init__(self, existing: Customer):
         self.existing = existing
         super().__init__(duplicate_message(existing), code="duplicate")
-
-
-class ClaimLost(ValidationError):
-    """Another sales claimed the lead first."""
-
-    def __init__(self, owner: User):
-        self.owner = owner
-        super().__init__(
-            _("%(owner)s has just taken over this lead.") % {"owner": owner},
-            code="claim_lost",
-        )
 
 
 def duplicate_message(existing: Customer) -> str:
@@ -113,67 +101,31 @@ def customer_duplicate_report(*, existing: Customer, by: User) -> None:
     )
 
 
-def is_stale(customer: Customer, *, now=None) -> bool:
-    """Return True if nobody followed ``customer`` up for the configured days."""
-    now = now or timezone.now()
-    limit = now - timedelta(days=settings.CRM_STALE_LEAD_DAYS)
-    if customer.status != Customer.Status.NOT_ENROLLED:
-        return False
-    return (customer.last_followup_at or customer.created_at) < limit
-
-
-def customer_claim(*, customer: Customer, by: User) -> Customer:
-    """Make ``by`` the owner of a stale lead; exactly one of two racers wins.
-
-    The ownership moves with one conditional UPDATE (still owned by the same
-    person and still stale), so the database decides who was first. The
-    change is recorded in the history and the previous owner is notified.
-    """
-    if customer.consultant_id == by.pk:
-        return customer
-    previous = customer.consultant
-    before = snapshot(customer, ["consultant"])
-    moved = Customer.objects.filter(
-        stale_q(), pk=customer.pk, consultant_id=previous.pk
-    ).update(consultant=by)
-    if not moved:
-        customer.refresh_from_db()
-        if customer.consultant_id == by.pk:
-            return customer
-        raise ClaimLost(customer.consultant)
-    customer.consultant = by
-    log_change(by, customer, before, ["consultant"])
-    notification_send(
-        recipient=previous,
-        text=_(
-            "%(user)s took over your lead “%(customer)s”: it had not been followed "
-            "up for more than %(days)d days."
+def _check_owner(customer: Customer, by: User) -> None:
+    """Refuse to work a lead that is not in ``by``'s private pool."""
+    if customer.pool == Customer.Pool.PUBLIC:
+        raise ValidationError(
+            _("This lead is in the public pool: claim it first."), code="in_pool"
         )
-        % {"user": by, "customer": customer, "days": settings.CRM_STALE_LEAD_DAYS},
-        link=reverse("crm:customer_detail", args=[customer.pk]),
-    )
-    return customer
+    if customer.consultant_id != by.pk:
+        raise ValidationError(
+            _("This lead is in the private pool of %(owner)s.")
+            % {"owner": customer.consultant},
+            code="not_owner",
+        )
 
 
 @transaction.atomic
 def followup_add(
     *, customer: Customer, by: User, content: str, intention: str
 ) -> CustomerFollowUp:
-    """Record a follow-up and update the lead's last follow-up time.
+    """Record a follow-up; it restarts the lead's protection in the private pool.
 
-    A follow-up marked "enrolled" on someone else's stale lead claims it for
-    ``by`` (see ``customer_claim``). Only the owner may follow up a lead that is
-    not stale.
+    Only the owner follows a lead up; one in the public pool is claimed first
+    (crm.pool.customer_claim).
     """
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if customer.consultant_id != by.pk:
-        if not is_stale(customer):
-            raise ValidationError(
-                _("This lead belongs to %(owner)s and was followed up recently.")
-                % {"owner": customer.consultant}
-            )
-        if intention == CustomerFollowUp.Intention.ENROLLED:
-            customer_claim(customer=customer, by=by)
+    _check_owner(customer, by)
     followup = CustomerFollowUp(
         customer=customer, consultant=by, content=content, intention=intention
     )
@@ -182,6 +134,9 @@ def followup_add(
     Customer.objects.filter(pk=customer.pk).filter(
         Q(last_followup_at__isnull=True) | Q(last_followup_at__lt=followup.created_at)
     ).update(last_followup_at=followup.created_at)
+    Customer.objects.filter(
+        pk=customer.pk, last_activity_at__lt=followup.created_at
+    ).update(last_activity_at=followup.created_at)
     return followup
 
 
@@ -207,12 +162,11 @@ def enrollment_link_create(
     """Create the enrollment (if needed) and a fresh link; return it and its token.
 
     The token has 256 random bits and is returned once; only its hash is
-    stored. Earlier unused links of the enrollment are revoked. Enrolling a
-    stale lead of another sales claims it for ``by``.
+    stored. Earlier unused links of the enrollment are revoked. Only the
+    lead's owner sends links (a lead in the public pool is claimed first).
     """
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if customer.consultant_id != by.pk:
-        customer = customer_claim(customer=customer, by=by)
+    _check_owner(customer, by)
     enrollment, _created = Enrollment.objects.get_or_create(
         customer=customer,
         class_list=class_list,
@@ -410,18 +364,21 @@ def enrollment_approve(
     """Approve a submitted enrollment and open the student account.
 
     Records the first payment if given, marks the customer enrolled, creates
-    the student user (role "Student") if the customer has none, and e-mails
-    the customer a link to set their password (never a password) on commit.
+    the student user (with the student role, see ``_student_roles``) if the
+    customer has none, gives the student a study record of each lesson of
+    the class already recorded (see ``_study_records_add``), and e-mails the
+    customer a link to set their password (never a password) on commit.
     """
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
-    from accounts.models import Role
-
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.state != Enrollment.State.SUBMITTED:
         raise ValidationError(_("Only a submitted enrollment can be approved."))
+    # The lock teacher.services.courserecord_create takes: a lesson recorded
+    # meanwhile either sees this student approved or is seen here.
+    ClassList.objects.select_for_update().filter(pk=enrollment.class_list_id).first()
     now = timezone.now()
     enrollment.state = Enrollment.State.APPROVED
     enrollment.approved_by = by
@@ -446,9 +403,10 @@ def enrollment_approve(
         )
         student.set_unusable_password()
         student.save()
-        student.roles.add(*Role.objects.filter(name="Student"))
+        student.roles.add(*_student_roles())
         customer.user = student
     customer.save(update_fields=["status", "user"])
+    _study_records_add(enrollment, today=timezone.localdate(now))
     student = customer.user
     if customer.email:
         path = reverse(
@@ -477,6 +435,59 @@ def enrollment_approve(
             )
         )
     return enrollment
+
+
+def _student_roles():
+    """Return the roles a new student account gets.
+
+    The roles that hold the student portal permission and no other one: the
+    roles made for students' accounts, whatever their names. A role holding
+    more (the administrators' holds every permission) is never given to a
+    student.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from accounts.models import Role
+
+    portal = Q(
+        permission__content_type__app_label="student",
+        permission__codename="use_student_portal",
+    )
+    grants = Role.permissions.through.objects.filter(role=OuterRef("pk"))
+    return Role.objects.filter(Exists(grants.filter(portal))).exclude(
+        Exists(grants.exclude(portal))
+    )
+
+
+def _study_records_add(enrollment: Enrollment, *, today) -> None:
+    """Give the student a study record of each lesson the class already has.
+
+    Without one they could not hand in that lesson's homework. Lessons dated
+    before ``today`` were held before the student joined: their attendance
+    is "not enrolled yet", which counts neither as attended nor as missed
+    (marking them absent would count against the student; the teacher can
+    correct it, e.g. to present for a trial lesson). Lessons of today or
+    later start "present", as every student's do. Records the enrollment
+    already has are kept: one query to read, one to insert.
+    """
+    from teacher.models import CourseRecord, StudyRecord
+
+    lessons = (
+        CourseRecord.objects.filter(class_list_id=enrollment.class_list_id)
+        .exclude(study_records__enrollment=enrollment)
+        .values_list("pk", "date")
+        .order_by("lesson_number")
+    )
+    StudyRecord.objects.bulk_create(
+        StudyRecord(
+            enrollment=enrollment,
+            course_record_id=pk,
+            attendance=StudyRecord.Attendance.NOT_ENROLLED
+            if day < today
+            else StudyRecord.Attendance.PRESENT,
+        )
+        for pk, day in lessons
+    )
 
 
 @transaction.atomic

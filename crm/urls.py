@@ -7,6 +7,10 @@ app_name = "crm"
 urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/followups/", views.followup_add, name="followup_add"),
+    path("customers/<int:pk>/claim/", views.customer_claim, name="customer_claim"),
+    path(
+        "customers/<int:pk>/release/", views.customer_release, name="customer_release"
+    ),
     path(
         "customers/<int:pk>/enrollment-link/",
         views.enrollment_link_create,

@@ -9,10 +9,12 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.client_ip import client_ip
+from crm import pool
 from crm.forms import (
     ApproveForm,
     CustomerEnrollmentForm,
@@ -39,7 +41,6 @@ from crm.services import (
     enrollment_document_delete,
     enrollment_link_resolve,
     enrollment_submit,
-    is_stale,
 )
 from crm.services import enrollment_approve as enrollment_approve_service
 from crm.services import enrollment_link_create as enrollment_link_create_service
@@ -92,8 +93,13 @@ def _page(request, customer, form):
             "link_form": EnrollmentLinkForm(
                 classes=registry.visible(request, ClassList)
             ),
-            "is_owner": customer.consultant_id == request.user.pk,
-            "is_stale": is_stale(customer),
+            "is_owner": customer.consultant_id == request.user.pk
+            and customer.pool == Customer.Pool.PRIVATE,
+            "in_public_pool": customer.pool == Customer.Pool.PUBLIC,
+            "idle_days": (timezone.now() - customer.last_activity_at).days,
+            "may_claim": registry.decide(
+                request.user, url_name="crm:customer_claim", method="POST"
+            ).allowed,
             "can_change": admin.has_change_permission(request, customer),
             "change_url": admin.url("change", customer.pk),
         },
@@ -123,12 +129,55 @@ def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
                 intention=form.cleaned_data["intention"],
             )
         except ValidationError as error:
+            if error.code in {"in_pool", "not_owner"}:
+                # Not this user's lead to work: the page has no form for it.
+                messages.error(request, " ".join(error.messages))
+                return redirect("crm:customer_detail", pk=customer.pk)
             form.add_error(None, error)
         else:
             messages.success(request, _("The follow-up was recorded."))
             return redirect("crm:customer_detail", pk=customer.pk)
     customer = customer_detail_query(pk=customer.pk)
     return _page(request, customer, form)
+
+
+@require_POST
+@rule_required
+def customer_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    """Claim a lead from the public pool into one's private pool."""
+    customer = _customer_in_scope(request, pk)
+    try:
+        pool.customer_claim(customer=customer, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        if not request.access.scope(request, Customer.objects.filter(pk=pk)).exists():
+            # Somebody else's now: back to the public pool.
+            return redirect(pool.customer_list_url(pool=Customer.Pool.PUBLIC))
+    else:
+        messages.success(
+            request,
+            _("“%(customer)s” is now in your private pool.") % {"customer": customer},
+        )
+    return redirect("crm:customer_detail", pk=pk)
+
+
+@require_POST
+@rule_required
+def customer_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give one's own lead back to the public pool."""
+    customer = _customer_in_scope(request, pk)
+    try:
+        pool.customer_release(customer=customer, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("crm:customer_detail", pk=pk)
+    messages.success(
+        request,
+        _("“%(customer)s” is in the public pool now.") % {"customer": customer},
+    )
+    return redirect(pool.customer_list_url(mine="1"))
 
 
 # ------------------------------------------------------------ enrollment link

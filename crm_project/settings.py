@@ -292,3 +292,9 @@ PASSWORD_RESET_WINDOW_MINUTES = 60
 # RGB), so the default of 24 megapixels bounds that to about 96 MB per upload.
 # Images whose header claims more are refused before decoding.
 UPLOAD_MAX_IMAGE_PIXELS = int(os.environ.get("UPLOAD_MAX_IMAGE_PIXELS", "24000000"))
+
+# Lead ownership (crm/pool.py): how many not-enrolled leads one sales may hold
+# in their private pool (claims beyond are refused; 0 = no cap). A lead falls
+# back to the public pool after CRM_STALE_LEAD_DAYS without activity: run
+# `manage.py crm_pool_fallback` on a schedule (cron) until the task queue lands.
+CRM_PRIVATE_POOL_CAP = int(os.environ.get("CRM_PRIVATE_POOL_CAP", "500"))

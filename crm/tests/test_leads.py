@@ -1,7 +1,6 @@
 """Scenarios 1, 3, 4 and 5: entering leads, duplicates, follow-ups, stale leads."""
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -12,13 +11,9 @@ from django.utils import timezone
 from accounts.models import Notification
 from crm.models import Customer, CustomerFollowUp
 from crm.services import (
-    ClaimLost,
     DuplicateCustomer,
-    customer_claim,
     customer_create,
-    followup_add,
 )
-from kingadmin.models import ChangeLog
 from tests.factories import CourseFactory, CustomerFactory, RoleFactory, UserFactory
 
 SALES_PERMS = [
@@ -191,101 +186,6 @@ def test_other_sales_fresh_lead_is_403_and_missing_is_404(client):
     assert fresh.consultant == owner
 
 
-@pytest.mark.django_db
-def test_stale_leads_count_from_entry_when_never_followed_up(client):
-    sales_b = sales_user("sales_b")
-    other = sales_user("other")
-    now = timezone.now()
-    CustomerFactory(
-        name="Never",
-        consultant=other,
-        last_followup_at=None,
-        created_at=now - timedelta(days=40),
-    )
-    # Entered a minute ago and not followed up yet: still the owner's alone.
-    CustomerFactory(name="New", consultant=other, last_followup_at=None)
-    CustomerFactory(
-        name="Enrolled",
-        consultant=other,
-        status="enrolled",
-        last_followup_at=now - timedelta(days=45),
-    )
-    CustomerFactory(
-        name="Old", consultant=other, last_followup_at=now - timedelta(days=45)
-    )
-    CustomerFactory(
-        name="Fresh", consultant=other, last_followup_at=now - timedelta(days=3)
-    )
-    CustomerFactory(name="Mine", consultant=sales_b, last_followup_at=now)
-    client.force_login(sales_b)
-    listed = client.get("/kingadmin/crm/customer/")
-    assert sorted(r.obj.name for r in listed.context["rows"]) == [
-        "Mine",
-        "Never",
-        "Old",
-    ]
-    stale = client.get("/kingadmin/crm/customer/", {"stale": "30"})
-    assert sorted(r.obj.name for r in stale.context["rows"]) == ["Never", "Old"]
-    mine = client.get("/kingadmin/crm/customer/", {"mine": "1"})
-    assert [r.obj.name for r in mine.context["rows"]] == ["Mine"]
-
-
-@pytest.mark.django_db
-def test_enrolled_follow_up_on_a_stale_lead_moves_ownership_and_tells_the_owner(client):
-    sales_b, owner = sales_user("sales_b"), sales_user("owner")
-    lead = CustomerFactory(
-        name="Old lead",
-        consultant=owner,
-        last_followup_at=timezone.now() - timedelta(days=40),
-    )
-    client.force_login(sales_b)
-    client.post(
-        f"/crm/customers/{lead.pk}/followups/",
-        {"content": "Signed up for S9", "intention": "enrolled"},
-    )
-    lead.refresh_from_db()
-    assert lead.consultant == sales_b
-    entry = ChangeLog.objects.get(object_id=str(lead.pk))
-    assert entry.changes == [
-        {"field": "consultant", "label": "consultant", "old": "Owner", "new": "Sales_B"}
-    ]
-    assert Notification.objects.filter(
-        recipient=owner, text__contains="Old lead"
-    ).exists()
-    # A plain follow-up on a stale lead does not move it.
-    other = CustomerFactory(
-        consultant=owner,
-        last_followup_at=None,
-        created_at=timezone.now() - timedelta(days=40),
-    )
-    client.post(
-        f"/crm/customers/{other.pk}/followups/",
-        {"content": "hi", "intention": "no_plan"},
-    )
-    other.refresh_from_db()
-    assert other.consultant == owner
-
-
-@pytest.mark.django_db
-def test_claim_loses_when_someone_else_got_there_first():
-    owner, first, second = (
-        UserFactory(),
-        UserFactory(display_name="First"),
-        UserFactory(),
-    )
-    lead = CustomerFactory(
-        consultant=owner,
-        last_followup_at=None,
-        created_at=timezone.now() - timedelta(days=40),
-    )
-    stale_copy = Customer.objects.get(pk=lead.pk)
-    customer_claim(customer=lead, by=first)
-    with pytest.raises(ClaimLost) as error:
-        customer_claim(customer=stale_copy, by=second)
-    assert error.value.owner == first
-    assert "First has just taken over this lead." in error.value.messages[0]
-
-
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="races need real concurrent connections"
 )
@@ -328,33 +228,6 @@ def test_two_sales_entering_the_same_lead_at_once_one_wins():
     assert len(saved) == 1 and len(refused) == 1, results
     assert Customer.objects.filter(phone="13900001111").count() == 1
     assert refused[0].existing.pk == saved[0].pk
-
-
-@postgres_only
-@pytest.mark.django_db(transaction=True)
-def test_two_sales_claiming_a_stale_lead_at_once_exactly_one_wins():
-    owner, b, c = UserFactory(), UserFactory(), UserFactory()
-    lead = CustomerFactory(
-        consultant=owner,
-        last_followup_at=None,
-        created_at=timezone.now() - timedelta(days=40),
-    )
-
-    def claim(user):
-        return lambda: followup_add(
-            customer=Customer.objects.get(pk=lead.pk),
-            by=user,
-            content="enrolled",
-            intention="enrolled",
-        )
-
-    results = run_at_once(claim(b), claim(c))
-    won = [r for r in results if isinstance(r, CustomerFollowUp)]
-    lost = [r for r in results if isinstance(r, Exception)]
-    lead.refresh_from_db()
-    assert len(won) == 1 and len(lost) == 1, results
-    assert lead.consultant == won[0].consultant
-    assert ChangeLog.objects.filter(object_id=str(lead.pk)).count() == 1
 
 
 @pytest.mark.django_db

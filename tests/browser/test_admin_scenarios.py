@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Role, User
+from crm.demo_data import MENU_MY_CUSTOMERS
 from crm.models import Branch, ClassList, ContractTemplate, Course, Customer
 from tests.browser.conftest import log_in
 from tests.factories import CustomerFactory
@@ -148,8 +149,11 @@ def test_admin_sets_up_courses_campuses_a_class_accounts_and_a_role(
     page.locator("#id_end_date").fill(end.isoformat())
     page.locator("#id_seats").fill("30")
     page.locator("#id_contract_template").select_option(label=template.name)
-    choose_by_double_click(page, "teachers", "Alex 老师")
-    expect(chosen(page, "teachers")).to_have_text(["Alex 老师"])
+    page.get_by_role("combobox", name="Teachers").press_sequentially("Alex")
+    page.locator("#id_teachers_listbox").get_by_role("option", name="Alex 老师").click()
+    expect(
+        page.get_by_role("list", name="Chosen teachers").get_by_role("listitem")
+    ).to_have_text(["Alex 老师"])
     save(page, "Go S1")
     go_s1 = ClassList.objects.get(name="Go S1")
     assert (go_s1.branch.name, go_s1.course, go_s1.class_type, go_s1.semester) == (
@@ -165,11 +169,11 @@ def test_admin_sets_up_courses_campuses_a_class_accounts_and_a_role(
     # Scenario 20 (first half): the role with its menu, no permission yet.
     add_from_list(page, "Roles", "role")
     page.locator("#id_name").fill("Telesales")
-    choose_by_double_click(page, "menus", "My customers")
-    expect(chosen(page, "menus")).to_have_text(["My customers"])
+    choose_by_double_click(page, "menus", MENU_MY_CUSTOMERS)
+    expect(chosen(page, "menus")).to_have_text([MENU_MY_CUSTOMERS])
     save(page, "Telesales")
     telesales = Role.objects.get(name="Telesales")
-    assert [m.name for m in telesales.menus.all()] == ["My customers"]
+    assert [m.name for m in telesales.menus.all()] == [MENU_MY_CUSTOMERS]
     assert not telesales.permissions.exists()
 
     # Scenario 19: two accounts with a password; sales_e gets the role on the
@@ -227,7 +231,7 @@ def test_admin_sets_up_courses_campuses_a_class_accounts_and_a_role(
     permission = Permission.objects.get(codename="view_own_customers")
     assert permission.name == OWN_CUSTOMERS
     assert list(telesales.permissions.all()) == [permission]
-    assert [m.name for m in telesales.menus.all()] == ["My customers"]
+    assert [m.name for m in telesales.menus.all()] == [MENU_MY_CUSTOMERS]
     assert User.objects.get(username="sales_e").has_perm("crm.view_own_customers")
 
     # sales_e's next page load shows the menu, and the list opens.

@@ -9,6 +9,7 @@ from django.core import mail
 from PIL import Image
 from playwright.sync_api import expect
 
+from crm.demo_data import LINUX_40, PYTHON_S9
 from crm.models import Customer, Enrollment
 from tests.browser.conftest import log_in
 
@@ -33,7 +34,7 @@ def test_link_form_upload_approval_and_first_login(
     log_in(page, "sales_b")
     page.get_by_role("button", name="English").click()
     page.goto(f"/crm/customers/{customer.pk}/")
-    page.locator("#id_class_list").select_option(label="Python full-stack S9")
+    page.locator("#id_class_list").select_option(label=PYTHON_S9)
     page.get_by_role("button", name="Create the enrollment link").click()
     url = page.get_by_test_id("enrollment-url").input_value()
     assert re.search(r"/enroll/[A-Za-z0-9_-]{43,}/$", url)
@@ -42,7 +43,7 @@ def test_link_form_upload_approval_and_first_login(
     visitor = browser.new_context(locale="en-US").new_page()
     visitor.goto(url)
     expect(
-        visitor.get_by_role("heading", name=re.compile("Python full-stack S9"))
+        visitor.get_by_role("heading", name=re.compile(re.escape(PYTHON_S9)))
     ).to_be_visible()
     expect(visitor.get_by_test_id("readonly-details")).to_contain_text("778899001")
     expect(visitor.get_by_test_id("contract")).to_contain_text("Wang Xiaoming")
@@ -86,7 +87,7 @@ def test_link_form_upload_approval_and_first_login(
 
     # The mail tells the customer and carries a set-password link.
     [message] = [m for m in mail.outbox if "xiaoming@example.com" in m.to]
-    assert "Python full-stack S9" in message.subject
+    assert PYTHON_S9 in message.subject
     assert "password" not in message.body.lower().split("set your password")[0][-5:]
     link = re.search(r"https?://\S+", message.body).group(0)
     customer.refresh_from_db()
@@ -104,7 +105,7 @@ def test_link_form_upload_approval_and_first_login(
     newcomer.locator("#id_password").fill("Xiaoming-pass-99")
     newcomer.locator("form").get_by_role("button", name="Log in").click()
     expect(newcomer).to_have_url(re.compile(r"/student/$"))
-    expect(newcomer.get_by_text("Python full-stack S9").first).to_be_visible()
+    expect(newcomer.get_by_text(PYTHON_S9).first).to_be_visible()
     newcomer.context.close()
 
 
@@ -116,7 +117,7 @@ def test_enrollment_form_fits_a_phone_screen(browser, live_server, demo_site):
     sales = User.objects.get(username="sales_a")
     customer = Customer.objects.filter(consultant=sales).first()
     _link, token = enrollment_link_create(
-        customer=customer, class_list=ClassList.objects.get(name="Linux 40"), by=sales
+        customer=customer, class_list=ClassList.objects.get(name=LINUX_40), by=sales
     )
     phone = browser.new_context(
         base_url=live_server.url, viewport={"width": 390, "height": 844}

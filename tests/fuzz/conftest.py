@@ -70,7 +70,9 @@ def _build_world() -> World:
     seed_demo()
     users = {user.username: user for user in User.objects.all()}
     sales_a = users["sales_a"]
-    customers = Customer.objects.filter(consultant=sales_a, enrollments=None)
+    customers = Customer.objects.filter(
+        consultant=sales_a, pool=Customer.Pool.PRIVATE, enrollments=None
+    )
     own, for_link, for_review = customers.order_by("pk")[:3]
     open_class = (
         ClassList.objects.filter(end_date__gte=timezone.localdate())

@@ -49,4 +49,6 @@ class Command(BaseCommand):
                 f"Demo logins (password for all: {demo_data.DEMO_PASSWORD})"
             )
             for login in demo_data.DEMO_LOGINS:
-                self.stdout.write(f"  {login.username:<10} {login.description}")
+                self.stdout.write(
+                    f"  {login.username:<10} {login.description} — {login.role}"
+                )
