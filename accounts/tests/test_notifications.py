@@ -54,3 +54,15 @@ def test_notifications_need_login_post_and_csrf():
     client.force_login(UserFactory())
     assert client.get("/accounts/notifications/read/").status_code == 405
     assert client.post("/accounts/notifications/read/").status_code == 403
+
+
+def test_the_open_button_is_not_the_questions_open_status_in_chinese(client, settings):
+    """The duplicate-lead notice's button said 待回答 (a question's status)."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    me = UserFactory()
+    NotificationFactory(recipient=me, text="重复线索", link="/")
+    client.force_login(me)
+    html = client.get("/accounts/notifications/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = html.content.decode()
+    assert ">查看</a>" in text
+    assert "待回答" not in text

@@ -469,13 +469,6 @@ def test_the_page_takes_a_bounded_number_of_queries(
 
 
 # ----------------------------------------------------------- translations
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "TODO(lead): passes once `make messages` has extracted the rule names "
-        "and helps and they are translated; then remove this marker"
-    ),
-)
 def test_every_rule_name_and_help_has_a_chinese_translation():
     untranslated = []
     for rule in registry:
