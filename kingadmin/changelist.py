@@ -363,6 +363,10 @@ class ChangeList:
             cells = []
             for column in self.columns:
                 if form is not None and column.name in editable:
+                    # The column header is the field's label; name it per row.
+                    form.fields[column.name].widget.attrs["aria-label"] = (
+                        f"{column.header}: {obj}"
+                    )
                     cells.append({"column": column, "field": form[column.name]})
                 else:
                     cells.append({"column": column, "value": column.value(obj)})

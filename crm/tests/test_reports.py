@@ -427,3 +427,17 @@ def test_query_count_does_not_grow_with_data(
     with django_assert_max_num_queries(15):
         response = client.get(URL, PERIOD)
     assert response.context["report"]["funnel"]["leads"] == 8
+
+
+def test_every_chart_is_described_by_the_table_beside_it(client, reader, data):
+    """Screen readers get each chart's numbers (WCAG 1.1.1): aria-describedby."""
+    import re
+
+    client.force_login(reader)
+    html = client.get(URL).content.decode()
+    canvases = re.findall(r"<canvas [^>]*>", html)
+    assert len(canvases) == 5
+    for canvas in canvases:
+        assert 'role="img"' in canvas and "aria-label=" in canvas
+        described = re.search(r'aria-describedby="([^"]+)"', canvas).group(1)
+        assert re.search(rf'<table id="{described}"', html), described

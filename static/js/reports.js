@@ -15,11 +15,20 @@
     return scales;
   }
 
+  // Okabe-Ito colours: told apart by readers with any common colour-vision
+  // deficiency (and the second line is dashed as well).
+  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"];
+
   function draw(id, type, datasets, labels, options) {
     var canvas = document.getElementById(id);
     if (!canvas) {
       return;
     }
+    datasets.forEach(function (dataset, i) {
+      var colour = PALETTE[i % PALETTE.length];
+      dataset.borderColor = dataset.borderColor || colour;
+      dataset.backgroundColor = dataset.backgroundColor || colour;
+    });
     new Chart(canvas, {
       type: type,
       data: { labels: labels, datasets: datasets },
