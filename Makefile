@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run chromium test test-pg prod-crawl ci lint format messages bench-seed clean
+.PHONY: run chromium test test-kingadmin test-pg prod-crawl kingadmin-wheel ci lint format messages bench-seed clean
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,31 +26,44 @@ run: $(VENV)/.run-deps
 chromium:
 	@test -x /usr/bin/chromium || scripts/install-chromium
 
-test: $(VENV)/.dev-deps chromium
+test: $(VENV)/.dev-deps chromium test-kingadmin
 	$(VENV)/bin/pytest
+
+# kingadmin's own suite, on its toy project (kingadmin/tests/), Django's runner.
+test-kingadmin: $(VENV)/.run-deps
+	DJANGO_SETTINGS_MODULE=kingadmin.tests.settings $(PY) -m django test kingadmin.tests --verbosity 1
 
 test-pg: $(VENV)/.dev-deps chromium
 	scripts/with-postgres $(VENV)/bin/pytest
+	scripts/with-postgres env DJANGO_SETTINGS_MODULE=kingadmin.tests.settings $(PY) -m django test kingadmin.tests --verbosity 1
 
 # Production mode (DEBUG=0, gunicorn, collected static) on a throwaway database:
 # every demo login, every page one level below its menu. See scripts/prod-crawl.
 prod-crawl: $(VENV)/.run-deps
 	scripts/prod-crawl
 
-ci: test test-pg prod-crawl
+# The wheel of kingadmin, installed next to Django alone, passing its own tests.
+kingadmin-wheel:
+	PYTHON=$(PYTHON) scripts/kingadmin-wheel
+
+ci: test test-pg prod-crawl kingadmin-wheel
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/kingadmin_size.py
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Two catalogues: the project's (locale/) and kingadmin's own, which ships
+# with it (kingadmin/locale/).
 messages: $(VENV)/.dev-deps
-	$(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'kingadmin/*' --no-obsolete
+	cd kingadmin && ../$(VENV)/bin/django-admin makemessages --locale zh_Hans --ignore 'tests/*' --no-obsolete
 	$(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 bench-seed: $(VENV)/.run-deps

@@ -46,7 +46,6 @@ if not ALLOWED_HOSTS and not DEBUG:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,12 +56,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    # Anywhere after django.contrib.auth/contenttypes: see kingadmin/README.md.
+    "kingadmin",
     "accounts",
     "crm",
     "student",
     "teacher",
-    # Last: its post_migrate stores the permission rules of all the apps above.
-    "kingadmin",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,8 @@ Usage in an app's ``kingadmin.py``::
         list_display = ("name", "qq", "consultant")
 """
 
+__version__ = "0.1.0"
+
 from kingadmin.sites import AdminSite, AlreadyRegistered, NotRegistered, register, site
 
 __all__ = [

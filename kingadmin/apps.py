@@ -12,12 +12,10 @@ class KingadminConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        """Register the checks, discover the rules and admins, sync permissions."""
         from kingadmin import checks  # noqa: F401 - registers the system checks
-        from kingadmin.permissions import register
         from kingadmin.rules_sync import sync_rule_permissions
-        from kingadmin.sites import INDEX_RULE
 
-        register(INDEX_RULE)
         # Each app declares its rules in permissions.py and its admin classes
         # in kingadmin.py; importing them registers both.
         autodiscover_modules("permissions", "kingadmin")

@@ -108,6 +108,7 @@ class AutocompleteJsonView:
         return queryset if queryset.ordered else queryset.order_by("pk")
 
     def to_field_name(self, db_field) -> str:
+        """Return the field whose value identifies a choice (the relation's target)."""
         remote = db_field.related_model._meta
         name = getattr(db_field.remote_field, "field_name", None) or remote.pk.name
         return remote.get_field(name).attname

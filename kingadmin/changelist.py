@@ -155,6 +155,7 @@ class Column:
 
     @property
     def sortable(self) -> bool:
+        """Return True if the list may sort by this column."""
         return self.order_field is not None
 
     def _raw(self, obj):
@@ -227,6 +228,8 @@ def elided_page_range(current: int, last: int, *, each_side: int = 2, ends: int 
 
 @dataclass
 class Row:
+    """One row of the list: the object, its cells and its list_editable form."""
+
     obj: object
     cells: list
     form: object = None
@@ -310,6 +313,7 @@ class ChangeList:
 
     # -- queryset
     def get_queryset(self) -> QuerySet:
+        """Return the filtered, searched and sorted rows of the list."""
         queryset = self.base_queryset
         for spec in self.filters:
             queryset = spec.queryset(self.request, queryset)
@@ -351,6 +355,7 @@ class ChangeList:
         self.page_range = list(elided_page_range(self.page_num, self.num_pages))
 
     def rows(self, formset=None) -> list[Row]:
+        """Return the rows of the current page, with ``formset``'s forms if editable."""
         forms = {}
         if formset is not None:
             forms = {form.instance.pk: form for form in formset.forms}
@@ -394,26 +399,30 @@ class ChangeList:
         return "?" + urlencode([(k, v) for k, values in params.items() for v in values])
 
     def page_url(self, number: int) -> str:
+        """Return the URL of page ``number`` with the current filters."""
         return self.query_string({PAGE_VAR: number})
 
     def sort_url(self, column: Column) -> str:
+        """Return the URL sorting the list by ``column`` (toggling its direction)."""
         desc = self.sort_column == column.name and not self.sort_desc
         return self.query_string(
             {ORDER_VAR: ("-" if desc else "") + column.name, PAGE_VAR: None}
         )
 
     def export_url(self, fmt: str) -> str:
+        """Return the URL exporting the current list as ``fmt``."""
         return self.query_string({EXPORT_FORMAT_VAR: fmt, PAGE_VAR: None})
 
     @property
     def export_links(self) -> list[dict]:
+        """Return the export formats offered, each with its label and URL."""
         labels = {"csv": _("CSV (comma-separated)"), "xlsx": _("Excel (.xlsx)")}
         return [
             {
                 "label": labels.get(fmt, fmt),
                 "url": self._export_base + self.export_url(fmt),
             }
-            for fmt in self.model_admin.export_formats
+            for fmt in self.model_admin.get_export_formats(self.request)
         ]
 
     @property
@@ -435,18 +444,22 @@ class ChangeList:
 
     @property
     def hidden_params_without_per_page(self) -> list[tuple[str, str]]:
+        """Return the query parameters but page and page size, for hidden inputs."""
         return self._kept_params(frozenset({PER_PAGE_VAR, PAGE_VAR}))
 
     @property
     def has_filters(self) -> bool:
+        """Return True if the list has a filter sidebar."""
         return bool(self.filters)
 
     @property
     def is_filtered(self) -> bool:
+        """Return True if a filter or a search narrows the list now."""
         return any(spec.is_active() for spec in self.filters) or bool(self.search_term)
 
     @property
     def clear_all_url(self) -> str:
+        """Return the URL of the list without filters and search."""
         return self.query_string(
             {SEARCH_VAR: None, PAGE_VAR: None},
             remove=tuple(
@@ -456,4 +469,5 @@ class ChangeList:
 
     @property
     def search_placeholder(self):
+        """Return the search box's placeholder: what it searches."""
         return _("Search")

@@ -10,14 +10,21 @@ from kingadmin.permissions import registry
 logger = logging.getLogger(__name__)
 
 
-def rule_required(view):
+def rule_required(view=None, *, rules=None):
     """Allow a view only to users holding a permission rule for the request.
+
+    ``rules`` is the rule registry deciding (the project's by default).
+    Usable bare (``@rule_required``) or called (``@rule_required(rules=...)``).
 
     Anonymous users are redirected to the login page; a user without a
     matching rule gets the 403 page. The decision is stored on the request
     as ``request.access`` so the view can scope its querysets with
     ``request.access.scope(request, queryset)``.
     """
+
+    if view is None:
+        return lambda view: rule_required(view, rules=rules)
+    deciding = registry if rules is None else rules
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
@@ -26,10 +33,10 @@ def rule_required(view):
 
             return redirect_to_login(request.get_full_path())
         view_name = request.resolver_match.view_name
-        if not registry.guards(view_name):
+        if not deciding.guards(view_name):
             logger.error("No permission rule mentions %r: refusing.", view_name)
             raise PermissionDenied
-        decision = registry.decide_request(request)
+        decision = deciding.decide_request(request)
         if not decision:
             raise PermissionDenied
         request.access = decision
@@ -44,4 +51,5 @@ class RuleRequiredMixin:
 
     @classmethod
     def as_view(cls, **initkwargs):
+        """Return the view guarded by the permission rules."""
         return rule_required(super().as_view(**initkwargs))

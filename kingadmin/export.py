@@ -4,6 +4,9 @@ Both formats stream: CSV rows are produced as the client reads them, and the
 XLSX workbook is written in openpyxl's write-only mode to a temporary file, so
 memory stays flat however many rows the list page exports.
 
+openpyxl is optional (``pip install kingadmin[xlsx]``): it is imported only when
+an XLSX file is written, and :func:`xlsx_available` tells whether it can be.
+
 Every cell goes through :func:`neutralize` so that text a user typed into the
 CRM cannot run as a spreadsheet formula when the file is opened (CWE-1236).
 """
@@ -16,16 +19,12 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.workbook.child import INVALID_TITLE_REGEX
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -103,6 +102,15 @@ def csv_response(
     return response
 
 
+def xlsx_available() -> bool:
+    """Return whether XLSX files can be written: is openpyxl installed?"""
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def xlsx_response(
     *,
     filename: str,
@@ -113,19 +121,26 @@ def xlsx_response(
     """Return an XLSX download of ``headers`` (in bold) followed by ``rows``.
 
     The workbook is written in write-only mode to a temporary file on disk, which
-    the response streams and then closes (deleting it).
+    the response streams and then closes (deleting it). Raise
+    ``ImproperlyConfigured`` when openpyxl is not installed.
     """
+    _require_openpyxl()
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(sheet_title))
     bold = Font(bold=True)
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=_xlsx_value(header))
+        cell = WriteOnlyCell(sheet, value=_xlsx_value(header, ILLEGAL_CHARACTERS_RE))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([_xlsx_value(value) for value in row])
+        sheet.append([_xlsx_value(value, ILLEGAL_CHARACTERS_RE) for value in row])
 
     file = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it.
     try:
@@ -137,6 +152,15 @@ def xlsx_response(
     response = FileResponse(file, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(filename)
     return response
+
+
+def _require_openpyxl() -> None:
+    """Raise ``ImproperlyConfigured`` unless openpyxl can be imported."""
+    if not xlsx_available():
+        raise ImproperlyConfigured(
+            "XLSX export needs openpyxl, which is not installed: "
+            "pip install kingadmin[xlsx] (or pip install openpyxl)."
+        )
 
 
 class _Echo:
@@ -180,15 +204,15 @@ def _csv_value(value: object, zone: datetime.tzinfo) -> object:
     return neutralize(_as_native_or_text(value))
 
 
-def _xlsx_value(value: object) -> object:
-    """Return ``value`` as openpyxl can store it."""
+def _xlsx_value(value: object, illegal_characters: re.Pattern) -> object:
+    """Return ``value`` as openpyxl can store it, without ``illegal_characters``."""
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         # Excel has no time zones: store the wall-clock time users work in.
         return timezone.make_naive(timezone.localtime(value))
     value = _as_native_or_text(value)
     if isinstance(value, str):
         # Strip first, so a control character cannot hide a leading "=".
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = illegal_characters.sub("", value)
     return neutralize(value)
 
 
@@ -205,6 +229,8 @@ def _as_native_or_text(value: object) -> object:
 
 def _sheet_title(title: str | Promise) -> str:
     """Return ``title`` without the characters and length Excel refuses."""
+    from openpyxl.workbook.child import INVALID_TITLE_REGEX
+
     cleaned = INVALID_TITLE_REGEX.sub("", str(title)).strip("' ")
     cleaned = cleaned[:_SHEET_TITLE_MAX_CHARS].strip("' ")
     return cleaned or str(DEFAULT_SHEET_TITLE)[:_SHEET_TITLE_MAX_CHARS]

@@ -102,6 +102,7 @@ class FileField(forms.FileField):
     """
 
     def to_python(self, data):
+        """Return the stored file as it is; anything else as Django's field would."""
         if isinstance(data, FieldFile):
             return data
         return super().to_python(data)

@@ -35,17 +35,31 @@ class ListFilter:
         self.model = model
         self.model_admin = model_admin
 
+    def _missing(self, method: str):
+        return NotImplementedError(
+            f"{type(self).__qualname__} must provide a {method}() method: "
+            f"subclasses of {ListFilter.__name__} define it."
+        )
+
+    def has_output(self) -> bool:
+        """Return True if the filter has choices to show (as in Django's admin)."""
+        return True
+
     def expected_parameters(self) -> list[str]:
-        raise NotImplementedError
+        """Return the query parameters this filter reads (the list keeps them)."""
+        raise self._missing("expected_parameters")
 
     def is_active(self) -> bool:
-        raise NotImplementedError
+        """Return True if a value of this filter narrows the list now."""
+        raise self._missing("is_active")
 
     def queryset(self, request, queryset):
-        raise NotImplementedError
+        """Return ``queryset`` narrowed by the filter's value (unchanged if none)."""
+        raise self._missing("queryset")
 
     def choices(self, changelist) -> list[dict]:
-        raise NotImplementedError
+        """Return the choices to show: ``display``, ``url``, ``selected`` each."""
+        raise self._missing("choices")
 
 
 class SimpleListFilter(ListFilter):
@@ -67,18 +81,30 @@ class SimpleListFilter(ListFilter):
         self._value = value if value in offered else None
 
     def lookups(self, request, model_admin):
-        raise NotImplementedError
+        """Return the ``(value, label)`` choices of the filter."""
+        raise NotImplementedError(
+            f"{type(self).__qualname__} must provide a lookups() method returning "
+            "(value, label) pairs: subclasses of SimpleListFilter define it."
+        )
+
+    def has_output(self) -> bool:
+        """Return True if ``lookups()`` offered any choice."""
+        return bool(self.lookup_choices)
 
     def value(self) -> str | None:
+        """Return the chosen value, None when no offered value is chosen."""
         return self._value
 
     def expected_parameters(self):
+        """Return the filter's one parameter, ``parameter_name``."""
         return [self.parameter_name]
 
     def is_active(self):
+        """Return True if an offered value is chosen."""
         return self._value is not None
 
     def choices(self, changelist):
+        """Return "All" and each lookup, with its URL and whether it is chosen."""
         yield {
             "display": _("All"),
             "selected": self._value is None,
@@ -104,6 +130,7 @@ class FieldListFilter(ListFilter):
 
     @classmethod
     def for_field(cls, field):
+        """Return the filter class for ``field`` (choices, boolean, relation, date)."""
         if isinstance(field, models.DateField):  # DateTimeField too
             return DateFieldListFilter
         if isinstance(field, models.BooleanField):
@@ -115,6 +142,7 @@ class FieldListFilter(ListFilter):
         return None
 
     def expected_parameters(self):
+        """Return the field path, the filter's one parameter."""
         return [self.field_path]
 
 
@@ -131,15 +159,22 @@ class _ValueFilter(FieldListFilter):
         self.value = raw if raw in allowed else None
 
     def options(self):
-        raise NotImplementedError
+        """Return the ``(value, label)`` choices of the field."""
+        raise NotImplementedError(
+            f"{type(self).__qualname__} must provide an options() method returning "
+            "(value, label) pairs."
+        )
 
     def is_active(self):
+        """Return True if an offered value is chosen."""
         return self.value is not None
 
     def condition(self, value):
+        """Return the lookup selecting rows with ``value``."""
         return {self.field_path: value}
 
     def queryset(self, request, queryset):
+        """Return ``queryset`` narrowed to the chosen value."""
         if self.value is None:
             return queryset
         if self.value == EMPTY_VALUE:
@@ -147,6 +182,7 @@ class _ValueFilter(FieldListFilter):
         return queryset.filter(**self.condition(self.value))
 
     def choices(self, changelist):
+        """Return "All" and each value, with its URL and whether it is chosen."""
         yield {
             "display": _("All"),
             "selected": self.value is None,
@@ -161,15 +197,22 @@ class _ValueFilter(FieldListFilter):
 
 
 class ChoicesFieldListFilter(_ValueFilter):
+    """A filter on a field with ``choices``: one entry per choice."""
+
     def options(self):
+        """Return the field's choices."""
         return [(value, label) for value, label in self.field.flatchoices]
 
 
 class BooleanFieldListFilter(_ValueFilter):
+    """A filter on a boolean field: yes / no."""
+
     def options(self):
+        """Return yes and no."""
         return [("1", _("Yes")), ("0", _("No"))]
 
     def condition(self, value):
+        """Return the lookup selecting rows whose field is ``value``."""
         return {self.field_path: value == "1"}
 
 
@@ -203,6 +246,7 @@ class RelatedFieldListFilter(_ValueFilter):
             self.options_list.append((EMPTY_VALUE, _("(empty)")))
 
     def options(self):
+        """Return the related rows the user may view, as choices."""
         return [(v, label) for v, label in self.options_list if v != EMPTY_VALUE]
 
     def rows(self):
@@ -223,6 +267,7 @@ class RelatedFieldListFilter(_ValueFilter):
         )
 
     def expected_parameters(self):
+        """Return the relation's id parameter."""
         return [self.field_path, self.term_param]
 
     def _related_admin(self):
@@ -258,6 +303,7 @@ class RelatedFieldListFilter(_ValueFilter):
         return str(obj.pk)
 
     def condition(self, value):
+        """Return the lookup selecting rows related to ``value``."""
         try:
             pk = self.field.target_field.to_python(value)
         except ValidationError:
@@ -288,17 +334,21 @@ class DateFieldListFilter(FieldListFilter):
             self.since = self.until = None
 
     def expected_parameters(self):
+        """Return the preset and the from / to parameters."""
         return [self.field_path, self.since_param, self.until_param]
 
     def is_active(self):
+        """Return True if a preset or a valid range is chosen."""
         return bool(self.preset or self.since or self.until)
 
     def bounds(self):
+        """Return the chosen ``(start, end)`` dates, None where open."""
         if self.preset:
             return preset_dates(self.preset, today=timezone.localdate())
         return self.since, self.until
 
     def queryset(self, request, queryset):
+        """Return ``queryset`` narrowed to the chosen dates."""
         if not self.is_active():
             return queryset
         since, until = self.bounds()
@@ -307,6 +357,7 @@ class DateFieldListFilter(FieldListFilter):
         )
 
     def choices(self, changelist):
+        """Return the presets, each with its URL and whether it is chosen."""
         clear = {
             self.field_path: None,
             self.since_param: None,

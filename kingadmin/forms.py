@@ -55,6 +55,7 @@ class KingadminModelForm(forms.ModelForm):
                 self.fields[name].disabled = True
 
     def clean(self):
+        """Validate the form; refuse changes to read-only fields."""
         cleaned = super().clean()
         if not self.is_bound:
             return cleaned

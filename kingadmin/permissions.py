@@ -40,9 +40,9 @@ change / delete rules of every registered model.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from django.apps import apps
@@ -53,11 +53,24 @@ if TYPE_CHECKING:
 
 RowHook = Callable[["HttpRequest", QuerySet], QuerySet]
 
+# The name of the default site (``kingadmin.site``): its URL namespace. Every
+# other site names its routes after its own name (``site_route``).
+DEFAULT_SITE_NAME = "kingadmin"
 # Names of operations that are not URLs of their own but are decided like one.
-ACTION_ROUTE = "kingadmin:action"
-LIST_EDIT_ROUTE = "kingadmin:list_edit"
+ACTION = "action"
+LIST_EDIT = "list_edit"
 # The route whose rules say which rows of a model a user may view.
-VIEW_ROUTE = "kingadmin:changelist"
+VIEW = "changelist"
+
+
+def site_route(site_name: str, name: str) -> str:
+    """Return the URL name of the view ``name`` of the site called ``site_name``."""
+    return f"{site_name}:{name}"
+
+
+# The default site's pseudo-routes, for rules a project declares in code.
+ACTION_ROUTE = site_route(DEFAULT_SITE_NAME, ACTION)
+LIST_EDIT_ROUTE = site_route(DEFAULT_SITE_NAME, LIST_EDIT)
 # Parents of parents are followed this deep at most (declarations are checked
 # for cycles; this only bounds the work).
 MAX_SCOPE_DEPTH = 8
@@ -98,6 +111,7 @@ class Route:
 
     @property
     def specificity(self) -> int:
+        """Return how specific the route is: required URL arguments + query values."""
         return len(self.url_kwargs) + len(self.query)
 
     def matches(
@@ -108,6 +122,7 @@ class Route:
         url_kwargs: Mapping[str, object],
         query: Mapping[str, list[str]],
     ) -> bool:
+        """Return True if a request with these parts is one this route allows."""
         method = "GET" if method.upper() == "HEAD" else method.upper()
         if url_name != self.url_name or method not in self.methods:
             return False
@@ -137,6 +152,7 @@ class PermissionRule:
 
     @property
     def app_label(self) -> str:
+        """Return the app label of the rule's model."""
         return self.model.split(".", 1)[0]
 
     @property
@@ -145,6 +161,7 @@ class PermissionRule:
         return f"{self.app_label}.{self.codename}"
 
     def get_model(self):
+        """Return the model class the permission is stored on."""
         return apps.get_model(self.model)
 
 
@@ -156,6 +173,8 @@ class Decision:
     rules: tuple[PermissionRule, ...] = ()
     unrestricted: bool = False
     registry: RuleRegistry | None = field(default=None, compare=False, repr=False)
+    # The site whose lists say which parents are visible (inherited scope).
+    site_name: str = field(default=DEFAULT_SITE_NAME, compare=False)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -183,7 +202,9 @@ class Decision:
             elif self.registry is None:
                 return None
             else:
-                rows = self.registry.inherited(request, queryset, depth=depth)
+                rows = self.registry.inherited(
+                    request, queryset, depth=depth, site_name=self.site_name
+                )
                 if rows is None:
                     return None
             scoped = rows if scoped is None else scoped | rows
@@ -200,6 +221,8 @@ class RuleRegistry:
     def __init__(self):
         self._rules: dict[str, PermissionRule] = {}
         self._by_url: dict[str, list[tuple[Route, PermissionRule]]] = defaultdict(list)
+        # perm -> how many ``extend`` calls added each of its routes.
+        self._route_uses: dict[str, Counter[Route]] = defaultdict(Counter)
         # "app_label.model_name" of a child -> the relation path to its parent.
         self._parents: dict[str, str] = {}
 
@@ -238,25 +261,43 @@ class RuleRegistry:
             return None
         return path, _relation_path(model, path)[-1].related_model
 
-    def view_decision(self, user, model) -> Decision:
-        """Decide whether ``user`` may list ``model``; its rules say which rows."""
+    def view_decision(
+        self, user, model, *, site_name: str = DEFAULT_SITE_NAME
+    ) -> Decision:
+        """Decide whether ``user`` may list ``model`` on a site (rules: which rows)."""
         opts = model._meta
         return self.decide(
             user,
-            url_name=VIEW_ROUTE,
+            url_name=site_route(site_name, VIEW),
             url_kwargs={"app_label": opts.app_label, "model_name": opts.model_name},
+            site_name=site_name,
         )
 
-    def visible(self, request: HttpRequest, model, queryset=None) -> QuerySet:
+    def visible(
+        self,
+        request: HttpRequest,
+        model,
+        queryset=None,
+        *,
+        site_name: str = DEFAULT_SITE_NAME,
+    ) -> QuerySet:
         """Return the rows of ``model`` the user may view (none without a view rule)."""
         queryset = model._default_manager.all() if queryset is None else queryset
-        rows = self.view_decision(request.user, model).restrict(request, queryset)
+        decision = self.view_decision(request.user, model, site_name=site_name)
+        rows = decision.restrict(request, queryset)
         if rows is None:
             return queryset
         # Hooks may join to-many relations; choice fields need each row once.
         return queryset.filter(pk__in=rows.values("pk"))
 
-    def inherited(self, request, queryset, *, depth: int = 0) -> QuerySet | None:
+    def inherited(
+        self,
+        request,
+        queryset,
+        *,
+        depth: int = 0,
+        site_name: str = DEFAULT_SITE_NAME,
+    ) -> QuerySet | None:
         """Return the rows of ``queryset`` whose parent the user may view.
 
         None means every row (no parent declared, or every parent visible).
@@ -267,7 +308,7 @@ class RuleRegistry:
         if depth >= MAX_SCOPE_DEPTH:
             return queryset.none()
         path, parent = found
-        decision = self.view_decision(request.user, parent)
+        decision = self.view_decision(request.user, parent, site_name=site_name)
         parents = decision._restrict(
             request, parent._default_manager.all(), depth=depth + 1
         )
@@ -276,6 +317,7 @@ class RuleRegistry:
         return queryset.filter(**{f"{path}__in": parents.values("pk")})
 
     def register(self, *rules: PermissionRule) -> None:
+        """Add ``rules``; raise ValueError for a permission declared differently."""
         for rule in rules:
             key = rule.perm
             existing = self._rules.get(key)
@@ -291,11 +333,57 @@ class RuleRegistry:
                 self._by_url[route.url_name].append((route, rule))
 
     def unregister(self, perm: str) -> None:
+        """Remove the rule of ``perm`` and its routes."""
         rule = self._rules.pop(perm)
         for route in rule.routes:
             self._by_url[route.url_name] = [
                 (r, owner) for r, owner in self._by_url[route.url_name] if owner != rule
             ]
+
+    def extend(self, *rules: PermissionRule) -> None:
+        """Add ``rules``, merging the routes of a permission declared already.
+
+        Each site serving a model adds the model's default rules with routes
+        named after the site; the permission stays one (``view_<model>``
+        means the same on every site), its routes are the union.
+        """
+        for rule in rules:
+            existing = self._rules.get(rule.perm)
+            if existing is not None and replace(existing, routes=rule.routes) != rule:
+                raise ValueError(
+                    f"The permission rule {rule.perm!r} is declared twice with "
+                    "different content; each permission is declared once."
+                )
+        for rule in rules:
+            existing = self._rules.get(rule.perm)
+            uses = self._route_uses[rule.perm]
+            uses.update(rule.routes)
+            if existing is None:
+                self.register(rule)
+                continue
+            added = tuple(r for r in rule.routes if r not in existing.routes)
+            if added:
+                self.unregister(rule.perm)
+                self.register(replace(existing, routes=existing.routes + added))
+
+    def retract(self, *rules: PermissionRule) -> None:
+        """Take back the routes of ``rules`` added by ``extend``.
+
+        A route stays while another ``extend`` added it too (two sites of
+        the same name); a rule left without routes goes.
+        """
+        for rule in rules:
+            existing = self._rules.get(rule.perm)
+            if existing is None:
+                continue
+            uses = self._route_uses[rule.perm]
+            uses.subtract(rule.routes)
+            kept = tuple(r for r in existing.routes if uses[r] > 0)
+            self.unregister(rule.perm)
+            if kept:
+                self.register(replace(existing, routes=kept))
+            else:
+                del self._route_uses[rule.perm]
 
     def __iter__(self):
         return iter(self._rules.values())
@@ -304,6 +392,7 @@ class RuleRegistry:
         return perm in self._rules
 
     def get(self, perm: str) -> PermissionRule | None:
+        """Return the rule of ``perm`` (``app_label.codename``), or None."""
         return self._rules.get(perm)
 
     def guards(self, url_name: str) -> bool:
@@ -318,8 +407,12 @@ class RuleRegistry:
         method: str = "GET",
         url_kwargs: Mapping[str, object] | None = None,
         query: Mapping[str, list[str]] | None = None,
+        site_name: str = DEFAULT_SITE_NAME,
     ) -> Decision:
-        """Decide whether ``user`` may make this request; see the module doc."""
+        """Decide whether ``user`` may make this request; see the module doc.
+
+        ``site_name`` is the site whose lists bound inherited row scopes.
+        """
         if not user.is_authenticated or not user.is_active:
             return DENY
         if user.is_superuser:
@@ -338,10 +431,16 @@ class RuleRegistry:
             return DENY
         best = max(spec for spec, _ in held)
         deciding = tuple(dict.fromkeys(rule for spec, rule in held if spec == best))
-        return Decision(allowed=True, rules=deciding, registry=self)
+        return Decision(
+            allowed=True, rules=deciding, registry=self, site_name=site_name
+        )
 
     def decide_request(self, request: HttpRequest) -> Decision:
-        """Decide the current request from its resolved URL, method and query."""
+        """Decide the current request from its resolved URL, method and query.
+
+        A site's views set ``request.current_app`` to the site's name (as
+        Django's admin does), which then bounds inherited row scopes.
+        """
         match = request.resolver_match
         return self.decide(
             request.user,
@@ -349,6 +448,7 @@ class RuleRegistry:
             method=request.method,
             url_kwargs=match.kwargs,
             query={key: request.GET.getlist(key) for key in request.GET},
+            site_name=getattr(request, "current_app", None) or DEFAULT_SITE_NAME,
         )
 
 
@@ -360,18 +460,18 @@ def register(*rules: PermissionRule) -> None:
     registry.register(*rules)
 
 
-def view_routes(app_label: str, model_name: str) -> tuple[Route, ...]:
-    """Return the routes of reading a model in kingadmin: list, export, change, history.
+def view_routes(
+    app_label: str, model_name: str, *, site_name: str = DEFAULT_SITE_NAME
+) -> tuple[Route, ...]:
+    """Return the routes of reading a model on a site: list, export, change, history.
 
     For rules that let a user view some rows (with a hook), like the default
     ``view_<model>`` rule but read-only (the list's actions are not included).
     """
     kw = {"app_label": app_label, "model_name": model_name}
-    return (
-        Route(VIEW_ROUTE, {"GET"}, kw),
-        Route("kingadmin:export", {"GET"}, kw),
-        Route("kingadmin:change", {"GET"}, kw),
-        Route("kingadmin:history", {"GET"}, kw),
+    return tuple(
+        Route(site_route(site_name, name), {"GET"}, kw)
+        for name in (VIEW, "export", "change", "history")
     )
 
 
@@ -405,13 +505,17 @@ def _relation_path(model, path: str) -> list:
 def model_rules(
     model,
     *,
+    site_name: str = DEFAULT_SITE_NAME,
     url_kwargs: Mapping[str, str] | None = None,
-    actions: Iterable[str] = (),
+    actions: Mapping[str, str] | Iterable[str] = (),
 ) -> list[PermissionRule]:
-    """Return the default view / add / change / delete rules of a kingadmin model.
+    """Return the default view / add / change / delete rules of a model on a site.
 
     They use Django's default permission codenames (``view_customer`` ...),
-    so the permissions already exist and mean the same thing everywhere.
+    so the permissions already exist and mean the same thing everywhere; the
+    routes are the site's (named after ``site_name``). ``actions`` maps each
+    bulk action to the permission it is part of (``"change"`` ...); a plain
+    list of names makes ``delete_selected`` a delete and the others changes.
     """
     opts = model._meta
     kw = dict(
@@ -421,49 +525,41 @@ def model_rules(
     # The untranslated name: rules must not depend on the active language.
     name = opts.verbose_name_raw
 
-    def route(url_name, *methods, **extra):
-        return Route(url_name, frozenset(methods), {**kw, **extra})
+    def route(view, *methods, **extra):
+        return Route(site_route(site_name, view), frozenset(methods), {**kw, **extra})
 
-    custom_actions = [a for a in actions if a != "delete_selected"]
+    if not isinstance(actions, Mapping):
+        actions = {a: "delete" if a == "delete_selected" else "change" for a in actions}
+
+    def action_routes(verb):
+        return tuple(
+            route(ACTION, "POST", action=a) for a, v in actions.items() if v == verb
+        )
+
+    routes = {
+        "view": (
+            route(VIEW, "GET", "POST"),
+            route("export", "GET"),
+            route("change", "GET"),
+            route("history", "GET"),
+            *action_routes("view"),
+        ),
+        "add": (
+            route("add", "GET", "POST"),
+            route("autocomplete", "GET"),
+            *action_routes("add"),
+        ),
+        "change": (
+            route("change", "GET", "POST"),
+            route("autocomplete", "GET"),
+            route(LIST_EDIT, "POST"),
+            *action_routes("change"),
+        ),
+        "delete": (route("delete", "GET", "POST"), *action_routes("delete")),
+    }
     return [
         PermissionRule(
-            label,
-            f"view_{opts.model_name}",
-            f"Can view {name}",
-            (
-                route("kingadmin:changelist", "GET", "POST"),
-                route("kingadmin:export", "GET"),
-                route("kingadmin:change", "GET"),
-                route("kingadmin:history", "GET"),
-            ),
-        ),
-        PermissionRule(
-            label,
-            f"add_{opts.model_name}",
-            f"Can add {name}",
-            (
-                route("kingadmin:add", "GET", "POST"),
-                route("kingadmin:autocomplete", "GET"),
-            ),
-        ),
-        PermissionRule(
-            label,
-            f"change_{opts.model_name}",
-            f"Can change {name}",
-            (
-                route("kingadmin:change", "GET", "POST"),
-                route("kingadmin:autocomplete", "GET"),
-                route(LIST_EDIT_ROUTE, "POST"),
-                *(route(ACTION_ROUTE, "POST", action=a) for a in custom_actions),
-            ),
-        ),
-        PermissionRule(
-            label,
-            f"delete_{opts.model_name}",
-            f"Can delete {name}",
-            (
-                route("kingadmin:delete", "GET", "POST"),
-                route(ACTION_ROUTE, "POST", action="delete_selected"),
-            ),
-        ),
+            label, f"{verb}_{opts.model_name}", f"Can {verb} {name}", verb_routes
+        )
+        for verb, verb_routes in routes.items()
     ]

@@ -7,24 +7,26 @@ from django.utils import translation
 def sync_rule_permissions(
     app_config=None, using=DEFAULT_DB_ALIAS, apps=None, verbosity=1, **kwargs
 ):
-    """Create the Permission of each registered rule; keep its name current.
+    """Create the Permission of each rule of ``app_config``'s models; keep its name.
 
-    Runs on post_migrate (after every app's own permissions are created), so
-    an admin can grant any rule to roles in the UI. A rule whose description
-    changed in code gets the new name (grants are kept: they refer to ids).
-    Names are stored as declared, the English msgids (``gettext_noop``),
-    whatever language is active; pages show them translated.
+    Runs on each app's post_migrate (creating content types and permissions
+    it needs, whichever receiver runs first), so an admin can grant any rule
+    to roles in the UI, wherever kingadmin stands in ``INSTALLED_APPS``. A
+    rule whose description changed in code gets the new name (grants are
+    kept: they refer to ids). Names are stored as declared, the English
+    msgids (``gettext_noop``), whatever language is active; pages show them
+    translated.
     """
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
 
     from kingadmin.permissions import registry
 
-    if app_config is not None and app_config.label != "kingadmin":
-        return  # once per migrate run, after kingadmin's own post_migrate
     if not router.allow_migrate_model(using, Permission):
         return
     for rule in registry:
+        if app_config is not None and rule.app_label != app_config.label:
+            continue
         model = rule.get_model()
         content_type = ContentType.objects.db_manager(using).get_for_model(
             model, for_concrete_model=False

@@ -4,35 +4,52 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import update_wrapper
+from weakref import WeakSet
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import include, path
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from kingadmin.decorators import rule_required
-from kingadmin.permissions import PermissionRule, Route, model_rules, registry
-
-# Not needed to open the index (viewing any model is enough, see
-# ``AdminSite.may_open_index``); kept so an admin can grant the index alone.
-INDEX_RULE = PermissionRule(
-    "kingadmin.changelog",
-    "view_kingadmin_index",
-    gettext_noop("Can open the kingadmin index"),
-    (Route("kingadmin:index"),),
-    help=gettext_noop(
-        "Not needed: whoever may view any list opens the administration index, "
-        "which shows the lists they may view."
-    ),
+from kingadmin.permissions import (
+    DEFAULT_SITE_NAME,
+    PermissionRule,
+    Route,
+    RuleRegistry,
+    model_rules,
+    registry,
+    site_route,
 )
 
+# Every site, for the system checks (as ``django.contrib.admin.sites.all_sites``).
+all_sites: WeakSet[AdminSite] = WeakSet()
 
-# How many sites serve each model: the default rules are shared by all sites.
-_RULE_USERS: dict[type[Model], int] = {}
+
+def index_rule(site_name: str) -> PermissionRule:
+    """Return the rule that grants a site's index on its own.
+
+    Not needed to open the index (viewing any model is enough, see
+    ``AdminSite.may_open_index``); kept so an admin can grant the index alone.
+    Every site adds its index route to the one permission.
+    """
+    return PermissionRule(
+        "kingadmin.changelog",
+        "view_kingadmin_index",
+        gettext_noop("Can open the kingadmin index"),
+        (Route(site_route(site_name, "index")),),
+        help=gettext_noop(
+            "Not needed: whoever may view any list opens the administration index, "
+            "which shows the lists they may view."
+        ),
+    )
+
+
+INDEX_RULE = index_rule(DEFAULT_SITE_NAME)
 
 
 class AlreadyRegistered(ImproperlyConfigured):
@@ -46,11 +63,41 @@ class NotRegistered(ImproperlyConfigured):
 class AdminSite:
     """A registry of models and their admin classes, and the URLs serving them."""
 
-    name = "kingadmin"
+    #: The application namespace of every site's URLs (``{% url 'kingadmin:index' %}``
+    #: reverses the current site's index: its views set ``request.current_app``).
+    app_name = "kingadmin"
     index_title = _("Administration")
+    #: Shown in the header of kingadmin's own layout (``kingadmin/layout.html``).
+    site_header = _("Administration")
+    #: Where the header's home link and "log out" point (URL names or paths);
+    #: None leaves them out.
+    site_url: str | None = "/"
+    logout_url: str | None = None
 
-    def __init__(self):
+    def __init__(
+        self, name: str = DEFAULT_SITE_NAME, *, rules: RuleRegistry | None = None
+    ):
+        """Create a site called ``name`` (its URL namespace) deciding by ``rules``.
+
+        ``rules`` defaults to the project's registry (where each app's
+        ``permissions.py`` declares its rules); a site given its own registry
+        shares no rule with the others.
+        """
+        self.name = name
+        self.rules = registry if rules is None else rules
         self._registry: dict[type[Model], object] = {}
+        self.rules.extend(index_rule(name))
+        all_sites.add(self)
+
+    def route(self, name: str) -> str:
+        """Return the URL name of this site's view ``name`` (``<site>:<name>``)."""
+        return site_route(self.name, name)
+
+    def model_rules(self, model: type[Model], admin) -> list[PermissionRule]:
+        """Return the default rules of ``model`` on this site."""
+        return model_rules(
+            model, site_name=self.name, actions=admin.action_permissions()
+        )
 
     def register(self, model: type[Model], admin_class: type | None = None) -> None:
         """Register ``model`` with ``admin_class`` (the base ``ModelAdmin`` if None)."""
@@ -68,26 +115,23 @@ class AdminSite:
             )
         admin = (admin_class or ModelAdmin)(model, self)
         # Rules first: if the rule registry refuses them, nothing is registered.
-        registry.register(*model_rules(model, actions=admin.actions_declared()))
+        self.rules.extend(*self.model_rules(model, admin))
         self._registry[model] = admin
-        _RULE_USERS[model] = _RULE_USERS.get(model, 0) + 1
 
     def unregister(self, model: type[Model]) -> None:
+        """Stop serving ``model``; its routes on this site leave its rules."""
         if model not in self._registry:
             raise NotRegistered(f"The model {model._meta.label} is not registered.")
         admin = self._registry.pop(model)
-        _RULE_USERS[model] -= 1
-        if _RULE_USERS[model] == 0:
-            # No site serves the model any more: its default rules go too.
-            del _RULE_USERS[model]
-            for rule in model_rules(model, actions=admin.actions_declared()):
-                if rule.perm in registry:
-                    registry.unregister(rule.perm)
+        # Routes are named after the site: other sites' routes stay.
+        self.rules.retract(*self.model_rules(model, admin))
 
     def is_registered(self, model: type[Model]) -> bool:
+        """Return True if ``model`` is registered with this site."""
         return model in self._registry
 
     def get_model_admin(self, model: type[Model]):
+        """Return the admin of ``model``; raise NotRegistered if there is none."""
         try:
             return self._registry[model]
         except KeyError:
@@ -95,68 +139,57 @@ class AdminSite:
                 f"The model {model._meta.label} is not registered."
             ) from None
 
-    def admin_for(self, app_label: str, model_name: str):
-        """Return the admin of ``app_label.model_name`` or raise Http404."""
-        for model, admin in self._registry.items():
-            if (model._meta.app_label, model._meta.model_name) == (
-                app_label,
-                model_name,
-            ):
-                return admin
-        raise Http404
-
     def admin_view(self, view: Callable, *, guarded: bool = True) -> Callable:
-        """Wrap a view of this site with the permission rules."""
-        wrapped = rule_required(view) if guarded else view
-        return update_wrapper(wrapped, view)
+        """Wrap a view of this site: the site as ``current_app``, then the rules."""
+        wrapped = rule_required(view, rules=self.rules) if guarded else view
 
-    def get_urls(self):
-        def model_view(name):
-            def dispatch(request, app_label, model_name, *args, **kwargs):
-                admin = self.admin_for(app_label, model_name)
-                return getattr(admin, name)(request, *args, **kwargs)
+        def inner(request, *args, **kwargs):
+            request.current_app = self.name
+            return wrapped(request, *args, **kwargs)
 
-            dispatch.__name__ = name
-            return self.admin_view(dispatch)
+        inner.kingadmin_guarded = guarded
+        return update_wrapper(inner, view)
 
-        prefix = "<slug:app_label>/<slug:model_name>/"
-        return [
+    def each_context(self, request: HttpRequest) -> dict:
+        """Return the variables every page of this site gets (like Django's admin)."""
+        return {
+            "site_header": self.site_header,
+            "site_url": self.site_url,
+            "logout_url": self.logout_url,
+            "may_open_index": self.may_open_index(request.user),
+            "kingadmin_site": self,
+        }
+
+    def get_urls(self) -> list:
+        """Return the site's URL patterns: the index, then each model's ``get_urls()``.
+
+        Models registered after the URLconf was loaded get no URLs (as in
+        Django's admin): register in the apps' ``kingadmin.py`` modules.
+        """
+        urls = [
             # The index decides itself (has_index_permission): it is implied.
             path("", self.index, name="index"),
-            path(prefix, model_view("changelist_view"), name="changelist"),
-            path(prefix + "export/", model_view("export_view"), name="export"),
-            path(prefix + "add/", model_view("add_view"), name="add"),
-            path(
-                prefix + "autocomplete/",
-                model_view("autocomplete_view"),
-                name="autocomplete",
-            ),
-            path(
-                prefix + "<str:object_id>/change/",
-                model_view("change_view"),
-                name="change",
-            ),
-            path(
-                prefix + "<str:object_id>/delete/",
-                model_view("delete_view"),
-                name="delete",
-            ),
-            path(
-                prefix + "<str:object_id>/history/",
-                model_view("history_view"),
-                name="history",
-            ),
         ]
+        for model, admin in self._registry.items():
+            opts = model._meta
+            urls.append(
+                path(f"{opts.app_label}/{opts.model_name}/", include(admin.urls))
+            )
+        return urls
 
     @property
     def urls(self):
-        return self.get_urls(), "kingadmin", self.name
+        """Return ``(patterns, app_name, namespace)`` for ``path(..., site.urls)``."""
+        return self.get_urls(), self.app_name, self.name
 
     def get_app_list(self, request: HttpRequest) -> list[dict]:
         """Return the apps and models ``request.user`` may list, sorted by name."""
         by_app: dict[str, dict] = {}
         for model, admin in self._registry.items():
-            if not admin.has_view_permission(request):
+            if not admin.has_module_permission(request):
+                continue
+            perms = admin.get_model_perms(request)
+            if not perms["view"]:
                 continue
             opts = model._meta
             app = by_app.setdefault(
@@ -172,9 +205,7 @@ class AdminSite:
                     "name": capfirst(opts.verbose_name_plural),
                     "object_name": opts.object_name,
                     "url": admin.url("changelist"),
-                    "add_url": admin.url("add")
-                    if admin.has_add_permission(request)
-                    else None,
+                    "add_url": admin.url("add") if perms["add"] else None,
                 }
             )
         ordered = sorted(by_app.values(), key=lambda a: str(a["name"]).lower())
@@ -186,12 +217,15 @@ class AdminSite:
         """Return True if ``user`` may open the index.
 
         The index lists the models the user may view, so a view rule of any
-        registered model opens it; ``INDEX_RULE`` grants it explicitly too.
+        registered model opens it; the index rule grants it explicitly too.
         Menus ask this (``accounts.selectors.url_allowed``), so they agree.
         """
-        if registry.decide(user, url_name=f"{self.name}:index"):
+        if self.rules.decide(user, url_name=self.route("index"), site_name=self.name):
             return True
-        return any(registry.view_decision(user, model) for model in self._registry)
+        return any(
+            self.rules.view_decision(user, model, site_name=self.name)
+            for model in self._registry
+        )
 
     def has_index_permission(self, request: HttpRequest) -> bool:
         """Return True if ``request.user`` may open the index."""
@@ -199,6 +233,7 @@ class AdminSite:
 
     def index(self, request: HttpRequest) -> HttpResponse:
         """List the apps and models the user may see."""
+        request.current_app = self.name
         if not request.user.is_authenticated:
             from django.contrib.auth.views import redirect_to_login
 
@@ -211,9 +246,9 @@ class AdminSite:
             request,
             "kingadmin/index.html",
             {
+                **self.each_context(request),
                 "title": self.index_title,
                 "app_list": self.get_app_list(request),
-                "may_open_index": True,
             },
         )
 

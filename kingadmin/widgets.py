@@ -35,6 +35,7 @@ class FilterHorizontal(forms.SelectMultiple):
     def get_context(
         self, name: str, value: Any, attrs: dict[str, Any] | None
     ) -> dict[str, Any]:
+        """Return the widget's context with its labels."""
         context = super().get_context(name, value, attrs)
         context["widget"]["verbose_name"] = self.verbose_name
         return context
@@ -73,6 +74,7 @@ class AutocompleteMixin:
     def get_context(
         self, name: str, value: Any, attrs: dict[str, Any] | None
     ) -> dict[str, Any]:
+        """Return the widget's context: the URL and the chosen rows only."""
         context = super().get_context(name, value, attrs)
         context["widget"]["url"] = self.url
         context["widget"]["verbose_name"] = self.verbose_name

@@ -71,7 +71,7 @@ def test_empty_heading_and_unresolvable_url_name_are_left_out():
 def test_entry_with_longest_matching_prefix_is_active():
     index = MenuFactory(name="Admin", url="/kingadmin/")
     customers = MenuFactory(name="Customers", url="/kingadmin/crm/customer/")
-    other = MenuFactory(name="Other", url="/kingadmin/crm/customerx/")
+    other = MenuFactory(name="Other", url="/kingadmin/crm/customerfollowup/")
     user = UserFactory(
         is_superuser=True, roles=[RoleFactory(menus=[index, customers, other])]
     )

@@ -485,13 +485,12 @@ def test_every_rule_name_and_help_has_a_chinese_translation():
 
 
 def test_rule_names_are_stored_in_english_whatever_the_language():
-    from django.apps import apps as django_apps
 
     from kingadmin.rules_sync import sync_rule_permissions
 
     Permission.objects.filter(codename="use_teacher_portal").update(name="stale")
     with translation.override("zh-hans"):
-        sync_rule_permissions(django_apps.get_app_config("kingadmin"))
+        sync_rule_permissions()
     assert perm("teacher.use_teacher_portal").name == "Can use the teacher portal"
 
 

@@ -1,366 +1,239 @@
-"""Tests for kingadmin's CSV and XLSX export: what a user's spreadsheet shows."""
+"""Exports of a list: the rows the list shows, as CSV (always) or XLSX (openpyxl)."""
 
 import csv
 import datetime
+import importlib.util
 import io
+import unittest
 from decimal import Decimal
-from urllib.parse import unquote
 
-import pytest
-from django.http import StreamingHttpResponse
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
+from django.test import TestCase
 
-from kingadmin.export import (
-    content_disposition,
-    csv_response,
-    neutralize,
-    xlsx_response,
+from kingadmin.tests.factories import (
+    make_author,
+    make_book,
+    make_superuser,
+    make_tag,
+    make_user,
 )
-
-FORMULA_PAYLOADS = [
-    '=HYPERLINK("http://x")',
-    "+1+1",
-    "-2+3",
-    "@SUM(A1)",
-    "\t=1",
-    "\r=1",
-]
-UTC = datetime.UTC
-MIDNIGHT_UTC = datetime.datetime(2024, 1, 1, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _shanghai_time(settings):
-    settings.TIME_ZONE = "Asia/Shanghai"
-
-
-# Closing a response sends request_finished, whose close_old_connections
-# handler would close the test's database connection; Django's test client
-# detaches it during requests, and so do these tests.
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _keep_test_connection():
-    from django.core.signals import request_finished
-    from django.db import close_old_connections
-
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_finished.connect(close_old_connections)
-
-
-def body(response):
-    """Return the response body, read the way a client reads it, and close it."""
-    try:
-        return b"".join(response.streaming_content)
-    finally:
-        response.close()
-
-
-def csv_cells(response):
-    """Return the parsed CSV rows, checking for the byte order mark Excel needs."""
-    text = body(response).decode("utf-8")
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
-
-
-def xlsx_sheet(response):
-    """Return the only worksheet of the downloaded workbook."""
-    workbook = load_workbook(io.BytesIO(body(response)))
-    assert len(workbook.worksheets) == 1
-    return workbook.worksheets[0]
-
-
-def sheet_values(sheet):
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
-class Formula:
-    """An object (say a model instance) whose text looks like a formula."""
-
-    def __str__(self):
-        return "=1+1"
-
-
-# neutralize ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("payload", [*FORMULA_PAYLOADS, "-5", "+86 138 0000 0000"])
-def test_text_that_a_spreadsheet_would_evaluate_gets_an_apostrophe(payload):
-    assert neutralize(payload) == "'" + payload
-
-
-@pytest.mark.parametrize("text", ["张三", "a=b", "1+1", "", "'=already quoted"])
-def test_ordinary_text_is_unchanged(text):
-    assert neutralize(text) == text
-
-
-@pytest.mark.parametrize(
-    "value",
-    [-5, 0, 3.5, Decimal("-1.50"), True, datetime.date(2024, 1, 31), MIDNIGHT_UTC],
-)
-def test_numbers_and_dates_are_returned_as_they_are(value):
-    assert neutralize(value) is value
-
-
-def test_none_becomes_an_empty_cell():
-    assert neutralize(None) == ""
-
-
-# content_disposition ---------------------------------------------------------
-
-
-def test_ascii_file_name_is_a_plain_quoted_attachment():
-    assert (
-        content_disposition("customers.csv") == 'attachment; filename="customers.csv"'
-    )
-
-
-def test_quotes_in_a_file_name_are_escaped():
-    assert content_disposition('a"b.csv') == r'attachment; filename="a\"b.csv"'
-
-
-def test_chinese_file_name_has_an_ascii_fallback_and_an_rfc5987_name():
-    header = content_disposition("客户列表 2024.xlsx")
-
-    header.encode("latin-1")  # Only latin-1 is valid in an HTTP header.
-    disposition, fallback, encoded = header.split("; ")
-    assert disposition == "attachment"
-    assert fallback == 'filename="2024.xlsx"'
-    assert encoded.startswith("filename*=utf-8''")
-    assert unquote(encoded.removeprefix("filename*=utf-8''")) == "客户列表 2024.xlsx"
-
-
-def test_all_chinese_file_name_falls_back_to_a_generic_ascii_name():
-    assert 'filename="export.csv"' in content_disposition("客户.csv")
-
-
-def test_line_breaks_in_a_file_name_cannot_inject_headers():
-    header = content_disposition("a\r\nSet-Cookie: x=1.csv")
-
-    assert "\r" not in header
-    assert "\n" not in header
-    assert 'filename="a_Set-Cookie_ x_1.csv"' in header
-
-
-# csv_response ----------------------------------------------------------------
-
-
-def test_csv_download_has_headers_excel_understands():
-    response = csv_response(filename="客户.csv", headers=["姓名"], rows=[])
-
-    assert isinstance(response, StreamingHttpResponse)
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == content_disposition("客户.csv")
-    assert "filename*=utf-8''%E5%AE%A2%E6%88%B7.csv" in response["Content-Disposition"]
-    assert csv_cells(response) == [["姓名"]]
-
-
-def test_csv_cells_read_back_as_the_values_exported():
-    response = csv_response(
-        filename="customers.csv",
-        headers=["姓名", "QQ", "余额", "生日", "备注"],
-        rows=[
-            ["张三", 123456, Decimal("-12.50"), datetime.date(1990, 5, 1), None],
-            ['含逗号, 和"引号"', 0, 3.5, None, "多行\n备注"],
-        ],
-    )
-
-    assert csv_cells(response) == [
-        ["姓名", "QQ", "余额", "生日", "备注"],
-        ["张三", "123456", "-12.50", "1990-05-01", ""],
-        ['含逗号, 和"引号"', "0", "3.5", "", "多行\n备注"],
-    ]
-
-
-def test_csv_formula_payloads_come_back_as_text_while_numbers_stay_numbers():
-    response = csv_response(
-        filename="x.csv",
-        headers=["=header"],
-        rows=[[*FORMULA_PAYLOADS, "-5", -5, Decimal("-1.5"), Formula()]],
-    )
-
-    header, row = csv_cells(response)
-    assert header == ["'=header"]
-    assert row == [
-        *("'" + payload for payload in FORMULA_PAYLOADS),
-        "'-5",
-        "-5",
-        "-1.5",
-        "'=1+1",
-    ]
-
-
-def test_csv_aware_datetimes_are_written_in_shanghai_local_time():
-    response = csv_response(
-        filename="x.csv",
-        headers=["created"],
-        rows=[
-            [MIDNIGHT_UTC.replace(microsecond=123456)],
-            [datetime.datetime(2024, 1, 1, 9, 30)],  # Naive: written as it is.
-        ],
-    )
-
-    assert csv_cells(response)[1:] == [["2024-01-01 08:00:00"], ["2024-01-01 09:30:00"]]
-
-
-def test_csv_uses_the_time_zone_active_when_the_response_was_made():
-    with timezone.override("Europe/London"):
-        response = csv_response(filename="x.csv", headers=["t"], rows=[[MIDNIGHT_UTC]])
-
-    # The body is read after the view (and its time zone) is gone.
-    assert csv_cells(response)[1] == ["2024-01-01 00:00:00"]
-
-
-def test_csv_lazy_translated_header_is_written_as_text():
-    response = csv_response(
-        filename="x.csv", headers=[gettext_lazy("Export")], rows=[["a"]]
-    )
-
-    assert csv_cells(response)[0] == ["Export"]
-
-
-def test_csv_streams_a_large_generator_without_materialising_it():
-    total = 50_000
-    produced = 0
-
-    def rows():
-        nonlocal produced
-        for number in range(total):
-            produced += 1
-            yield [number, f"客户{number}"]
-
-    response = csv_response(filename="big.csv", headers=["no", "name"], rows=rows())
-    assert produced == 0
-
-    chunks = iter(response.streaming_content)
-    first = next(chunks)
-    second = next(chunks)
-    assert first.startswith("\ufeffno,name\r\n".encode())
-    assert second.startswith("0,客户0\r\n".encode())
-    assert 0 < produced < total
-
-    rest = b"".join(chunks)
-    response.close()
-    assert produced == total
-    lines = (first + second + rest).decode("utf-8").splitlines()
-    assert len(lines) == total + 1
-    assert lines[-1] == "49999,客户49999"
-
-
-# xlsx_response ---------------------------------------------------------------
-
-
-def test_xlsx_download_has_headers_excel_understands():
-    response = xlsx_response(filename="客户列表.xlsx", headers=["姓名"], rows=[])
-
-    assert response["Content-Type"] == (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    assert response["Content-Disposition"] == content_disposition("客户列表.xlsx")
-    assert int(response["Content-Length"]) > 0
-    assert sheet_values(xlsx_sheet(response)) == [["姓名"]]
-
-
-def test_xlsx_header_row_is_bold_and_data_rows_are_not():
-    sheet = xlsx_sheet(
-        xlsx_response(filename="x.xlsx", headers=["姓名", "QQ"], rows=[["张三", 1]])
-    )
-
-    assert [cell.font.b for cell in sheet[1]] == [True, True]
-    assert [cell.font.b for cell in sheet[2]] == [False, False]
-
-
-def test_xlsx_cells_keep_their_types():
-    sheet = xlsx_sheet(
-        xlsx_response(
-            filename="x.xlsx",
-            headers=["int", "negative", "decimal", "float", "date", "none", "bool"],
-            rows=[
-                [42, -5, Decimal("12.50"), 3.5, datetime.date(2024, 1, 31), None, True]
+from kingadmin.tests.toy.models import Author
+
+EXPORT = "/admin/toy/book/export/"
+HAS_OPENPYXL = importlib.util.find_spec("openpyxl") is not None
+
+
+def csv_rows(response):
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff"), "the CSV starts with a byte order mark"
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+class ExportTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.lu = make_author("Lu Xun", email="lu@example.com")
+        cls.hugo = make_author(
+            "Victor Hugo", email="hugo@example.fr", country=Author.Country.FRANCE
+        )
+        classic, novel = make_tag("classic"), make_tag("novel")
+        cls.call = make_book(
+            "Call to Arms",
+            cls.lu,
+            isbn="9787000000001",
+            price=Decimal("15.00"),
+            published=datetime.date(1923, 8, 1),
+            tags=[classic],
+        )
+        cls.miserables = make_book(
+            "Les Misérables",
+            cls.hugo,
+            isbn="9782000000001",
+            price=Decimal("18.50"),
+            published=None,
+            tags=[classic, novel],
+        )
+        cls.family = make_book(
+            "Family", make_author("Ba Jin"), isbn="9787000000003", price=Decimal("30")
+        )
+        cls.root = make_superuser()
+
+    def setUp(self):
+        self.client.force_login(self.root)
+
+
+class CsvExportTests(ExportTestCase):
+    def test_the_csv_holds_the_lists_columns_and_plain_values(self):
+        response = self.client.get(EXPORT, {"format": "csv"})
+
+        self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
+        self.assertEqual(
+            response["Content-Disposition"], 'attachment; filename="books.csv"'
+        )
+        self.assertEqual(
+            csv_rows(response),
+            [
+                ["Title", "Author", "ISBN", "Price", "Published", "Tags"],
+                [
+                    "Call to Arms",
+                    "Lu Xun",
+                    "9787000000001",
+                    "15.00",
+                    "1923-08-01",
+                    "classic",
+                ],
+                ["Family", "Ba Jin", "9787000000003", "30.00", "2020-01-01", ""],
+                [
+                    "Les Misérables",
+                    "Victor Hugo",
+                    "9782000000001",
+                    "18.50",
+                    "",
+                    "classic, novel",
+                ],
             ],
         )
-    )
 
-    row = sheet_values(sheet)[1]
-    assert row[:4] == [42, -5, 12.5, 3.5]
-    assert all(isinstance(value, int | float) for value in row[:4])
-    assert row[4] == datetime.datetime(2024, 1, 31)  # Excel has no date-only type.
-    assert row[5] is None  # "" is written as an empty cell.
-    assert row[6] is True
-    assert sheet["A2"].data_type == "n"
+    def test_csv_is_the_default_format(self):
+        response = self.client.get(EXPORT)
 
+        self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
+        self.assertEqual(len(csv_rows(response)), 4)
 
-def test_xlsx_formula_payloads_come_back_as_text_not_formulas():
-    response = xlsx_response(
-        filename="x.xlsx",
-        headers=["=header"],
-        rows=[[*FORMULA_PAYLOADS, "-5", -5, Formula()]],
-    )
-
-    sheet = xlsx_sheet(response)
-    assert sheet["A1"].value == "'=header"
-    # XML parsers read a stored "\r" back as "\n"; the apostrophe is what counts.
-    assert sheet_values(sheet)[1] == [
-        *("'" + payload.replace("\r", "\n") for payload in FORMULA_PAYLOADS),
-        "'-5",
-        -5,
-        "'=1+1",
-    ]
-    assert {cell.data_type for cell in sheet[2]} == {"s", "n"}
-    assert sheet["A2"].data_type == "s"
-
-
-def test_xlsx_aware_datetimes_are_stored_in_shanghai_local_time_without_tz():
-    sheet = xlsx_sheet(
-        xlsx_response(
-            filename="x.xlsx",
-            headers=["created"],
-            rows=[[MIDNIGHT_UTC], [datetime.datetime(2024, 1, 1, 9, 30)]],
+    def test_the_export_has_the_lists_filters_search_and_sort(self):
+        response = self.client.get(
+            EXPORT, {"price_band": "dear", "o": "-price", "q": "a"}
         )
-    )
 
-    assert sheet_values(sheet)[1:] == [
-        [datetime.datetime(2024, 1, 1, 8, 0)],
-        [datetime.datetime(2024, 1, 1, 9, 30)],
-    ]
-
-
-def test_xlsx_illegal_control_characters_are_dropped_instead_of_crashing():
-    sheet = xlsx_sheet(
-        xlsx_response(
-            filename="x.xlsx",
-            headers=["备注\x07"],
-            rows=[["响\x07铃\x00", "\x07=1", "line\nbreak\ttab"]],
+        self.assertEqual([row[0] for row in csv_rows(response)[1:]], ["Family"])
+        response = self.client.get(EXPORT, {"o": "-price"})
+        self.assertEqual(
+            [row[0] for row in csv_rows(response)[1:]],
+            ["Family", "Les Misérables", "Call to Arms"],
         )
-    )
 
-    assert sheet["A1"].value == "备注"
-    assert sheet_values(sheet)[1] == ["响铃", "'=1", "line\nbreak\ttab"]
+    def test_the_export_is_not_paginated(self):
+        for number in range(12):
+            make_book(f"Volume {number:02}", self.lu)
 
+        response = self.client.get(EXPORT, {"p": "2"})
 
-def test_xlsx_sheet_title_defaults_to_export_and_drops_characters_excel_refuses():
-    default = xlsx_sheet(xlsx_response(filename="x.xlsx", headers=["a"], rows=[]))
-    custom = xlsx_sheet(
-        xlsx_response(
-            filename="x.xlsx",
-            headers=["a"],
-            rows=[],
-            sheet_title="客户/列表[2024]?" + "长" * 40,
+        self.assertEqual(len(csv_rows(response)), 16)
+
+    def test_choice_labels_are_exported_not_the_stored_value(self):
+        response = self.client.get("/admin/toy/author/export/", {"country": "fr"})
+
+        rows = csv_rows(response)
+        self.assertEqual(rows[0], ["Name", "Email", "Country", "Active", "Books"])
+        self.assertEqual(rows[1][:3], ["Victor Hugo", "hugo@example.fr", "France"])
+        self.assertEqual(rows[1][4], "1")
+
+    def test_a_cell_that_would_run_as_a_formula_is_neutralised(self):
+        make_book('=HYPERLINK("http://evil")', self.lu, isbn="9780000000099")
+
+        response = self.client.get(EXPORT, {"q": "HYPERLINK"})
+
+        self.assertEqual(csv_rows(response)[1][0], '\'=HYPERLINK("http://evil")')
+
+    def test_the_export_has_only_the_rows_the_user_may_view(self):
+        self.client.force_login(make_user("toy.view_own_books", email="lu@example.com"))
+
+        response = self.client.get(EXPORT)
+
+        self.assertEqual([row[0] for row in csv_rows(response)[1:]], ["Call to Arms"])
+
+    def test_exporting_needs_a_view_rule(self):
+        self.client.force_login(make_user("toy.add_book", "toy.change_book"))
+
+        self.assertEqual(self.client.get(EXPORT).status_code, 403)
+
+    def test_an_anonymous_export_is_sent_to_login(self):
+        self.client.logout()
+
+        response = self.client.get(EXPORT)
+
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith("/accounts/login/"))
+
+    def test_an_unknown_format_is_404(self):
+        for fmt in ("pdf", "", "CSV"):
+            with self.subTest(format=fmt):
+                self.assertEqual(
+                    self.client.get(EXPORT, {"format": fmt}).status_code, 404
+                )
+
+    def test_a_query_specific_rule_exports_its_filtered_list_only(self):
+        make_author("Retired", email="old@example.com", active=False)
+        self.client.force_login(make_user("toy.view_active_authors"))
+
+        allowed = self.client.get("/admin/toy/author/export/", {"active": "1"})
+        refused = self.client.get("/admin/toy/author/export/")
+
+        self.assertEqual(
+            [row[0] for row in csv_rows(allowed)[1:]],
+            ["Ba Jin", "Lu Xun", "Victor Hugo"],
         )
-    )
+        self.assertEqual(refused.status_code, 403)
 
-    assert default.title == "Export"
-    assert custom.title == ("客户列表2024" + "长" * 40)[:31]
+    def test_the_list_links_to_the_export_with_its_query(self):
+        response = self.client.get("/admin/toy/book/", {"price_band": "dear"})
+
+        self.assertContains(
+            response, 'href="/admin/toy/book/export/?price_band=dear&amp;format=csv"'
+        )
 
 
-def test_xlsx_temporary_file_is_closed_with_the_response():
-    response = xlsx_response(filename="x.xlsx", headers=["a"], rows=[[1]])
-    file = response.file_to_stream
+@unittest.skipUnless(HAS_OPENPYXL, "openpyxl is not installed")
+class XlsxExportTests(ExportTestCase):
+    def workbook(self, response):
+        from openpyxl import load_workbook
 
-    body(response)
+        return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
-    assert file.closed
+    def test_the_xlsx_holds_a_bold_header_and_native_values(self):
+        response = self.client.get(EXPORT, {"format": "xlsx", "price_band": "cheap"})
+
+        self.assertEqual(
+            response["Content-Type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        self.assertEqual(
+            response["Content-Disposition"], 'attachment; filename="books.xlsx"'
+        )
+        sheet = self.workbook(response).active
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(sheet.title, "Books")
+        self.assertEqual(
+            rows[0], ("Title", "Author", "ISBN", "Price", "Published", "Tags")
+        )
+        self.assertTrue(sheet["A1"].font.bold)
+        self.assertEqual(rows[1][:4], ("Call to Arms", "Lu Xun", "9787000000001", 15))
+        self.assertEqual(rows[1][4], datetime.datetime(1923, 8, 1))
+        self.assertEqual(rows[2][0], "Les Misérables")
+        self.assertEqual(len(rows), 3)
+
+    def test_the_xlsx_neutralises_formulas_too(self):
+        make_book("=1+1", self.lu, isbn="9780000000098")
+
+        response = self.client.get(EXPORT, {"format": "xlsx", "q": "1+1"})
+
+        rows = list(self.workbook(response).active.iter_rows(values_only=True))
+        self.assertEqual(rows[1][0], "'=1+1")
+
+    def test_the_list_offers_the_xlsx_export(self):
+        response = self.client.get("/admin/toy/book/")
+
+        self.assertContains(response, 'href="/admin/toy/book/export/?format=xlsx"')
+
+
+@unittest.skipIf(HAS_OPENPYXL, "openpyxl is installed")
+class WithoutOpenpyxlTests(ExportTestCase):
+    def test_the_list_offers_csv_only(self):
+        response = self.client.get("/admin/toy/book/")
+
+        self.assertContains(response, 'href="/admin/toy/book/export/?format=csv"')
+        self.assertNotContains(response, "format=xlsx")
+
+    def test_an_xlsx_export_is_404_not_a_server_error(self):
+        response = self.client.get(EXPORT, {"format": "xlsx"})
+
+        self.assertEqual(response.status_code, 404)

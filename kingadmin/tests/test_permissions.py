@@ -1,259 +1,400 @@
-"""The permission engine: rules, specificity, row hooks, 403s and menus."""
+"""The permission engine: how a request is decided and which rows it may see."""
 
-import pytest
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.core.management import call_command
+from django.test import RequestFactory, TestCase
 
-from accounts.selectors import user_menu
-from crm.models import Customer
-from kingadmin.permissions import PermissionRule, Route, RuleRegistry
-from tests.factories import CustomerFactory, MenuFactory, RoleFactory, UserFactory
+from kingadmin.permissions import (
+    PermissionRule,
+    Route,
+    RuleRegistry,
+    registry,
+    view_routes,
+)
+from kingadmin.tests.factories import (
+    PASSWORD,
+    make_author,
+    make_book,
+    make_review,
+    make_superuser,
+    make_user,
+)
+from kingadmin.tests.toy.models import Book, Review
 
-from .conftest import perms
-
-pytestmark = pytest.mark.django_db
-
-LIST = "/kingadmin/crm/customer/"
-QQ_LIST = LIST + "?source=qq_group&status=not_enrolled"
-
-
-@pytest.fixture
-def leads(db):
-    owner, other = UserFactory(username="owner"), UserFactory(username="other")
-    return {
-        "qq_new": CustomerFactory(
-            name="QQ new", source="qq_group", status="not_enrolled", consultant=owner
-        ),
-        "qq_enrolled": CustomerFactory(
-            name="QQ enrolled", source="qq_group", status="enrolled", consultant=other
-        ),
-        "web_new": CustomerFactory(
-            name="Web new", source="website", status="not_enrolled", consultant=other
-        ),
-        "owner": owner,
-        "other": other,
-    }
+BOOK = {"app_label": "toy", "model_name": "book"}
+AUTHOR = {"app_label": "toy", "model_name": "author"}
+REVIEW = {"app_label": "toy", "model_name": "review"}
 
 
-def names(response):
-    return sorted(row.obj.name for row in response.context["rows"])
-
-
-def test_anonymous_is_sent_to_login(client):
-    response = client.get(LIST)
-    assert response.status_code == 302
-    assert response.url == "/accounts/login/?next=/kingadmin/crm/customer/"
-
-
-def test_user_without_a_rule_gets_the_403_page(client, leads):
-    client.force_login(UserFactory())
-    for url in (LIST, QQ_LIST, "/kingadmin/", f"{LIST}{leads['qq_new'].pk}/change/"):
-        response = client.get(url)
-        assert response.status_code == 403
-        assert "Access denied" in response.content.decode()
-
-
-def test_qq_unenrolled_rule_shows_just_those_rows_and_403_elsewhere(
-    client, leads, user_with
-):
-    client.force_login(user_with("crm.view_qq_unenrolled_customers"))
-    response = client.get(QQ_LIST)
-    assert response.status_code == 200
-    assert names(response) == ["QQ new"]
-    # Without the required values, with other values, or twice: refused.
-    for url in (
-        LIST,
-        LIST + "?source=qq_group",
-        LIST + "?source=website&status=not_enrolled",
-        QQ_LIST + "&source=website",
-        f"{LIST}{leads['qq_new'].pk}/change/",
-        "/kingadmin/crm/course/",
-        "/kingadmin/crm/customer/export/?source=qq_group&status=not_enrolled",
-    ):
-        assert client.get(url).status_code == 403, url
-    # Extra filters only narrow the permitted rows.
-    assert names(client.get(QQ_LIST + "&q=web")) == []
-
-
-def test_own_customers_hook_scopes_the_list_and_refuses_foreign_rows(
-    client, leads, user_with
-):
-    sales = user_with("crm.view_own_customers", "crm.change_own_customers")
-    mine = CustomerFactory(name="Mine", consultant=sales)
-    client.force_login(sales)
-    assert names(client.get(LIST)) == ["Mine"]
-    assert client.get(f"{LIST}{mine.pk}/change/").status_code == 200
-    foreign = leads["web_new"]
-    assert client.get(f"{LIST}{foreign.pk}/change/").status_code == 403
-    assert client.get(f"{LIST}{foreign.pk}/history/").status_code == 403
-    response = client.post(f"{LIST}{foreign.pk}/change/", {"name": "Stolen"})
-    assert response.status_code == 403
-    foreign.refresh_from_db()
-    assert foreign.name == "Web new"
-    # A missing row is 404, a non-numeric id too.
-    assert client.get(f"{LIST}999999/change/").status_code == 404
-    assert client.get(f"{LIST}abc/change/").status_code == 404
-
-
-def test_hook_uses_the_logged_in_user_not_a_parameter(client, leads, user_with):
-    sales = user_with("crm.view_own_customers")
-    client.force_login(sales)
-    response = client.get(LIST, {"consultant": leads["other"].pk})
-    assert names(response) == []
-
-
-def test_rules_of_equal_specificity_combine_and_a_broad_grant_sees_all(
-    client, leads, user_with
-):
-    manager = user_with("crm.view_own_customers", "crm.view_customer")
-    client.force_login(manager)
-    assert names(client.get(LIST)) == ["QQ enrolled", "QQ new", "Web new"]
-
-
-def test_export_respects_the_row_hook(client, leads, user_with):
-    sales = user_with("crm.view_own_customers")
-    CustomerFactory(name="Mine to export", consultant=sales)
-    client.force_login(sales)
-    response = client.get(LIST + "export/", {"format": "csv"})
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert "Mine to export" in text and "Web new" not in text
-
-
-def test_view_permission_does_not_allow_saving(client, leads, user_with):
-    viewer = user_with("crm.view_customer")
-    client.force_login(viewer)
-    url = f"{LIST}{leads['web_new'].pk}/change/"
-    assert client.get(url).status_code == 200
-    assert client.post(url, {"name": "x"}).status_code == 403
-    assert client.get(LIST + "add/").status_code == 403
-
-
-def test_delete_action_needs_the_delete_permission(client, leads, user_with):
-    changer = user_with("crm.view_customer", "crm.change_customer")
-    client.force_login(changer)
-    response = client.post(
-        LIST,
-        {"action": "delete_selected", "_selected_action": [leads["web_new"].pk]},
-    )
-    assert response.status_code == 403
-    assert Customer.objects.filter(pk=leads["web_new"].pk).exists()
-    # The action is not even offered.
-    assert "delete_selected" not in client.get(LIST).content.decode()
-
-
-def test_most_specific_rule_decides_and_equal_ones_combine():
-    registry = RuleRegistry()
-    general = PermissionRule(
-        "crm.customer", "t_general", "general", (Route("x:list", {"GET"}, {"a": "1"}),)
-    )
-    specific = PermissionRule(
-        "crm.customer",
-        "t_specific",
-        "specific",
-        (Route("x:list", {"GET"}, {"a": "1"}, {"src": "qq"}),),
-        hook=lambda request, qs: qs.filter(source="qq_group"),
-    )
-    registry.register(general, specific)
-
-    class Holder:
-        is_authenticated = True
-        is_active = True
-        is_superuser = False
-
-        def __init__(self, *held):
-            self.held = set(held)
-
-        def has_perm(self, perm):
-            return perm in self.held
-
-    both = Holder("crm.t_general", "crm.t_specific")
-    decision = registry.decide(
-        both, url_name="x:list", url_kwargs={"a": "1"}, query={"src": ["qq"]}
-    )
-    assert decision.rules == (specific,)
-    decision = registry.decide(both, url_name="x:list", url_kwargs={"a": "1"})
-    assert decision.rules == (general,)
-    only_general = Holder("crm.t_general")
-    decision = registry.decide(
-        only_general, url_name="x:list", url_kwargs={"a": "1"}, query={"src": ["qq"]}
-    )
-    assert decision.rules == (general,)
-    assert not registry.decide(Holder(), url_name="x:list", url_kwargs={"a": "1"})
-    # HEAD counts as GET; POST is not allowed by a GET route.
-    head = registry.decide(
-        both, url_name="x:list", method="HEAD", url_kwargs={"a": "1"}
-    )
-    assert head
-    assert not registry.decide(
-        both, url_name="x:list", method="POST", url_kwargs={"a": "1"}
+def decide(user, url_name, method="GET", kwargs=None, query=None):
+    return registry.decide(
+        user, url_name=url_name, method=method, url_kwargs=kwargs, query=query
     )
 
 
-def test_a_rule_declared_twice_differently_is_refused():
-    registry = RuleRegistry()
-    rule = PermissionRule("crm.customer", "t_x", "x", (Route("x:a"),))
-    registry.register(rule, rule)  # the same declaration twice is harmless
-    with pytest.raises(ValueError, match="declared twice"):
-        registry.register(PermissionRule("crm.customer", "t_x", "x", (Route("x:b"),)))
+def request_of(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    return request
 
 
-def test_rules_become_grantable_permissions():
-    from django.contrib.auth.models import Permission
+class DecideTests(TestCase):
+    def test_anonymous_user_is_denied(self):
+        decision = decide(AnonymousUser(), "kingadmin:changelist", kwargs=BOOK)
 
-    permission = Permission.objects.get(codename="view_qq_unenrolled_customers")
-    assert permission.content_type.app_label == "crm"
-    assert "QQ" in permission.name
+        self.assertFalse(decision)
+
+    def test_inactive_user_is_denied_although_holding_the_permission(self):
+        user = make_user("toy.view_book", is_active=False)
+
+        self.assertFalse(decide(user, "kingadmin:changelist", kwargs=BOOK))
+
+    def test_superuser_is_allowed_every_request_with_every_row(self):
+        root = make_superuser()
+
+        decision = decide(root, "kingadmin:delete", "POST", {**BOOK, "object_id": 1})
+
+        self.assertTrue(decision)
+        self.assertTrue(decision.unrestricted)
+        self.assertTrue(decide(root, "no-rule-mentions-this"))
+
+    def test_user_holding_nothing_is_denied(self):
+        user = make_user()
+
+        self.assertFalse(decide(user, "kingadmin:changelist", kwargs=BOOK))
+
+    def test_default_view_rule_reads_but_never_writes(self):
+        user = make_user("toy.view_book")
+        one = {**BOOK, "object_id": "7"}
+
+        self.assertTrue(decide(user, "kingadmin:changelist", kwargs=BOOK))
+        self.assertTrue(decide(user, "kingadmin:export", kwargs=BOOK))
+        self.assertTrue(decide(user, "kingadmin:change", kwargs=one))
+        self.assertTrue(decide(user, "kingadmin:history", kwargs=one))
+        self.assertFalse(decide(user, "kingadmin:change", "POST", one))
+        self.assertFalse(decide(user, "kingadmin:add", kwargs=BOOK))
+        self.assertFalse(decide(user, "kingadmin:delete", kwargs=one))
+
+    def test_head_is_decided_like_get_and_put_by_no_rule(self):
+        user = make_user("toy.view_book")
+
+        self.assertTrue(decide(user, "kingadmin:changelist", "HEAD", BOOK))
+        self.assertFalse(decide(user, "kingadmin:changelist", "PUT", BOOK))
+
+    def test_a_route_requires_its_url_arguments(self):
+        user = make_user("toy.view_book")
+
+        self.assertFalse(decide(user, "kingadmin:changelist", kwargs=AUTHOR))
+        self.assertFalse(decide(user, "kingadmin:changelist"))
+
+    def test_query_route_needs_its_value_exactly_once(self):
+        user = make_user("toy.view_active_authors")
+
+        def lists(query):
+            return bool(
+                decide(user, "kingadmin:changelist", kwargs=AUTHOR, query=query)
+            )
+
+        self.assertTrue(lists({"active": ["1"]}))
+        self.assertTrue(lists({"active": ["1"], "q": ["Lu"]}))
+        self.assertFalse(lists({}))
+        self.assertFalse(lists({"active": ["0"]}))
+        self.assertFalse(lists({"active": ["1", "1"]}))
+        self.assertFalse(lists({"active": ["1", "0"]}))
+
+    def test_the_most_specific_rule_held_decides(self):
+        user = make_user("toy.view_author", "toy.view_active_authors")
+
+        specific = decide(
+            user, "kingadmin:changelist", kwargs=AUTHOR, query={"active": ["1"]}
+        )
+        plain = decide(user, "kingadmin:changelist", kwargs=AUTHOR)
+
+        self.assertEqual(
+            [rule.perm for rule in specific.rules], ["toy.view_active_authors"]
+        )
+        self.assertEqual([rule.perm for rule in plain.rules], ["toy.view_author"])
+
+    def test_a_less_specific_rule_decides_when_the_specific_one_is_not_held(self):
+        user = make_user("toy.view_author")
+
+        decision = decide(
+            user, "kingadmin:changelist", kwargs=AUTHOR, query={"active": ["1"]}
+        )
+
+        self.assertEqual([rule.perm for rule in decision.rules], ["toy.view_author"])
+
+    def test_the_decision_of_a_request_is_stored_on_it_for_the_view(self):
+        user = make_user("toy.view_book_report", email="lu@example.com")
+        self.client.force_login(user)
+
+        response = self.client.get("/report/")
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            [rule.perm for rule in response.wsgi_request.access.rules],
+            ["toy.view_book_report"],
+        )
 
 
-def test_menu_never_shows_an_entry_the_view_would_refuse(leads, user_with):
-    qq_menu = MenuFactory(name="QQ leads", url=QQ_LIST, order=1)
-    all_menu = MenuFactory(name="All leads", url=LIST, order=2)
-    home_menu = MenuFactory(name="Home", url="/", order=3)
-    user = user_with("crm.view_qq_unenrolled_customers")
-    user.roles.first().menus.set([qq_menu, all_menu, home_menu])
-    assert [item.name for item in user_menu(user=user)] == ["QQ leads", "Home"]
+class RowScopeTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.lu = make_author("Lu Xun", email="lu@example.com")
+        cls.ba = make_author("Ba Jin", email="ba@example.com")
+        cls.lu_book = make_book("Call to Arms", cls.lu)
+        cls.ba_book = make_book("Family", cls.ba)
+        cls.lu_review = make_review(cls.lu_book, "Mao Dun")
+        cls.ba_review = make_review(cls.ba_book, "Lao She")
+
+    def scope(self, user, model, kwargs):
+        decision = decide(user, "kingadmin:changelist", kwargs=kwargs)
+        return set(decision.scope(request_of(user), model.objects.all()))
+
+    def test_row_hook_narrows_the_rows_to_the_users_own(self):
+        user = make_user("toy.view_own_books", email="lu@example.com")
+
+        self.assertEqual(self.scope(user, Book, BOOK), {self.lu_book})
+
+    def test_row_hook_uses_the_logged_in_user_not_the_request(self):
+        user = make_user("toy.view_own_books")  # no e-mail address
+
+        self.assertEqual(self.scope(user, Book, BOOK), set())
+
+    def test_rules_of_equal_specificity_allow_the_union_of_their_rows(self):
+        user = make_user("toy.view_own_books", "toy.view_book", email="lu@example.com")
+
+        self.assertEqual(self.scope(user, Book, BOOK), {self.lu_book, self.ba_book})
+
+    def test_reviews_inherit_the_scope_of_their_book(self):
+        user = make_user(
+            "toy.view_review", "toy.view_own_books", email="lu@example.com"
+        )
+
+        self.assertEqual(self.scope(user, Review, REVIEW), {self.lu_review})
+
+    def test_reviews_of_no_book_without_a_view_rule_on_books(self):
+        user = make_user("toy.view_review", email="lu@example.com")
+
+        self.assertEqual(self.scope(user, Review, REVIEW), set())
+
+    def test_reviews_of_every_book_when_every_book_is_visible(self):
+        user = make_user("toy.view_review", "toy.view_book")
+
+        self.assertEqual(
+            self.scope(user, Review, REVIEW), {self.lu_review, self.ba_review}
+        )
+
+    def test_all_rows_hook_allows_every_review_whatever_the_books(self):
+        user = make_user("toy.view_every_review")
+
+        self.assertEqual(
+            self.scope(user, Review, REVIEW), {self.lu_review, self.ba_review}
+        )
+
+    def test_visible_rows_are_those_of_the_models_list(self):
+        user = make_user(
+            "toy.view_review", "toy.view_own_books", email="ba@example.com"
+        )
+        request = request_of(user)
+
+        self.assertEqual(list(registry.visible(request, Review)), [self.ba_review])
+        self.assertEqual(list(registry.visible(request, Book)), [self.ba_book])
+
+    def test_inherited_scope_holds_on_the_list_page(self):
+        user = make_user(
+            "toy.view_review", "toy.view_own_books", email="lu@example.com"
+        )
+        self.client.force_login(user)
+
+        response = self.client.get("/admin/toy/review/")
+
+        self.assertEqual(
+            [row.obj for row in response.context["rows"]], [self.lu_review]
+        )
+        self.assertContains(response, "Mao Dun")
+        self.assertNotContains(response, "Lao She")
+
+    def test_foreign_row_of_an_inherited_scope_is_403(self):
+        user = make_user(
+            "toy.view_review", "toy.view_own_books", email="lu@example.com"
+        )
+        self.client.force_login(user)
+
+        own = self.client.get(f"/admin/toy/review/{self.lu_review.pk}/change/")
+        foreign = self.client.get(f"/admin/toy/review/{self.ba_review.pk}/change/")
+
+        self.assertEqual((own.status_code, foreign.status_code), (200, 403))
 
 
-def test_granting_a_permission_to_a_role_takes_effect_at_once(client, leads):
-    role = RoleFactory(menus=[MenuFactory(name="All leads", url=LIST)])
-    user = UserFactory(roles=[role])
-    client.force_login(user)
-    assert client.get(LIST).status_code == 403
-    assert "All leads" not in client.get("/").content.decode()
-    role.permissions.add(*perms("crm.view_customer"))
-    assert client.get(LIST).status_code == 200
-    assert "All leads" in client.get(LIST).content.decode()
+class GuardedViewTests(TestCase):
+    def test_anonymous_user_is_sent_to_the_login_page(self):
+        response = self.client.get("/report/")
+
+        self.assertRedirects(
+            response, "/accounts/login/?next=/report/", fetch_redirect_response=False
+        )
+
+    def test_anonymous_user_is_sent_to_login_from_an_admin_list(self):
+        response = self.client.get("/admin/toy/book/?q=x")
+
+        self.assertRedirects(
+            response,
+            "/accounts/login/?next=/admin/toy/book/%3Fq%3Dx",
+            fetch_redirect_response=False,
+        )
+
+    def test_logging_in_leads_back_to_the_refused_page(self):
+        user = make_user("toy.view_book")
+
+        page = self.client.get("/accounts/login/", {"next": "/admin/toy/book/"})
+        response = self.client.post(
+            "/accounts/login/",
+            {
+                "username": user.username,
+                "password": PASSWORD,
+                "next": "/admin/toy/book/",
+            },
+            follow=True,
+        )
+
+        self.assertContains(page, 'name="password"')
+        self.assertRedirects(response, "/admin/toy/book/")
+        self.assertEqual(response.context["user"], user)
+
+    def test_user_without_the_rule_gets_403(self):
+        self.client.force_login(make_user("toy.view_book"))
+
+        self.assertEqual(self.client.get("/report/").status_code, 403)
+
+    def test_hook_of_the_deciding_rule_scopes_the_views_rows(self):
+        make_book("Call to Arms", make_author(email="lu@example.com"))
+        make_book("Family", make_author(email="ba@example.com"))
+        self.client.force_login(
+            make_user("toy.view_book_report", email="lu@example.com")
+        )
+
+        response = self.client.get("/report/")
+
+        self.assertEqual(response.content.decode(), "Call to Arms")
+
+    def test_url_name_no_rule_mentions_is_refused_and_logged(self):
+        root = make_superuser()
+        self.client.force_login(root)
+
+        with self.assertLogs("kingadmin.decorators", "ERROR") as logs:
+            response = self.client.get("/orphan/")
+
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("'orphan'", logs.output[0])
+
+    def test_method_no_rule_allows_is_403(self):
+        self.client.force_login(
+            make_user("toy.view_book_report", email="a@example.com")
+        )
+
+        self.assertEqual(self.client.post("/report/").status_code, 403)
 
 
-def test_superuser_passes_every_rule(client, leads, superuser):
-    client.force_login(superuser)
-    assert client.get(LIST).status_code == 200
-    assert client.get(f"{LIST}{leads['web_new'].pk}/change/").status_code == 200
+class RuleRegistryTests(TestCase):
+    def rule(self, name="Can do a thing", routes=None, **extra):
+        routes = (Route("x"),) if routes is None else routes
+        return PermissionRule("toy.book", "do_thing", name, routes, **extra)
+
+    def test_a_permission_declared_twice_differently_is_refused(self):
+        own = RuleRegistry()
+        own.register(self.rule())
+
+        with self.assertRaisesMessage(ValueError, "'toy.do_thing' is declared twice"):
+            own.register(self.rule("Can do another thing"))
+
+    def test_the_same_declaration_twice_is_one_rule(self):
+        own = RuleRegistry()
+        own.register(self.rule())
+        own.register(self.rule())
+
+        self.assertEqual([rule.perm for rule in own], ["toy.do_thing"])
+
+    def test_extend_merges_routes_and_retract_takes_them_back(self):
+        own = RuleRegistry()
+        first = self.rule(routes=(Route("a:index"),))
+        second = self.rule(routes=(Route("b:index"),))
+
+        own.extend(first)
+        own.extend(second)
+        merged = own.get("toy.do_thing").routes
+        own.retract(second)
+
+        self.assertEqual(merged, (Route("a:index"), Route("b:index")))
+        self.assertEqual(own.get("toy.do_thing").routes, (Route("a:index"),))
+        self.assertTrue(own.guards("a:index"))
+        self.assertFalse(own.guards("b:index"))
+        own.retract(first)
+        self.assertNotIn("toy.do_thing", own)
+
+    def test_inherit_scope_follows_foreign_keys_only(self):
+        own = RuleRegistry()
+
+        with self.assertRaisesMessage(ValueError, "must follow foreign keys only"):
+            own.inherit_scope("toy.book", through="title")
+        with self.assertRaisesMessage(ValueError, "is not a relation path"):
+            own.inherit_scope("toy.book", through="publisher")
+
+    def test_a_model_inherits_its_scope_from_one_parent(self):
+        own = RuleRegistry()
+        own.inherit_scope("toy.review", through="book")
+
+        with self.assertRaisesMessage(ValueError, "inherits from one parent"):
+            own.inherit_scope("toy.review", through="book__author")
+        self.assertEqual(own.scope_parent(Review), ("book", Book))
+
+    def test_view_routes_cover_list_export_change_and_history(self):
+        names = [route.url_name for route in view_routes("toy", "book")]
+
+        self.assertEqual(
+            names,
+            [
+                "kingadmin:changelist",
+                "kingadmin:export",
+                "kingadmin:change",
+                "kingadmin:history",
+            ],
+        )
 
 
-def test_inactive_user_is_refused():
-    from kingadmin.permissions import registry
+class RulePermissionStorageTests(TestCase):
+    def test_every_rule_is_stored_as_a_permission_of_its_model(self):
+        for rule in registry:
+            with self.subTest(rule=rule.perm):
+                stored = Permission.objects.get(
+                    content_type__app_label=rule.app_label, codename=rule.codename
+                )
+                self.assertEqual(stored.name, rule.name)
 
-    user = UserFactory(is_active=False, is_superuser=True)
-    assert not registry.decide(user, url_name="kingadmin:index")
+    def test_a_declared_rule_is_a_permission_users_can_hold(self):
+        user = make_user("toy.view_own_books")
 
+        self.assertTrue(user.has_perm("toy.view_own_books"))
+        self.assertEqual(
+            Permission.objects.get(codename="view_own_books").name,
+            "Can view own books",
+        )
 
-def test_every_guarded_app_view_is_refused_without_its_rule():
-    client = Client()
-    client.force_login(UserFactory())
-    for url in ("/crm/customers/1/", "/teacher/", "/student/", "/kingadmin/"):
-        assert client.get(url).status_code == 403, url
+    def test_migrating_again_renames_a_permission_and_keeps_its_grants(self):
+        user = make_user("toy.view_own_books")
+        Permission.objects.filter(codename="view_own_books").update(name="Old name")
 
+        call_command("migrate", verbosity=0)
 
-def test_enrollments_inherit_the_scope_of_their_customer(client, user_with):
-    from tests.factories import EnrollmentFactory
+        stored = Permission.objects.get(codename="view_own_books")
+        self.assertEqual(stored.name, "Can view own books")
+        self.assertIn(stored, user.user_permissions.all())
 
-    sales = user_with("crm.view_own_customers", "crm.view_enrollment")
-    # Sent by a colleague before the lead became this sales': still theirs.
-    mine = EnrollmentFactory(customer=CustomerFactory(consultant=sales))
-    theirs = EnrollmentFactory(consultant=sales)
-    client.force_login(sales)
-    rows = client.get("/kingadmin/crm/enrollment/").context["rows"]
-    assert [row.obj for row in rows] == [mine]
-    assert (
-        client.get(f"/kingadmin/crm/enrollment/{theirs.pk}/change/").status_code == 403
-    )
+    def test_a_deleted_rule_permission_is_created_again(self):
+        Permission.objects.filter(codename="view_every_review").delete()
+
+        call_command("migrate", verbosity=0)
+
+        self.assertTrue(
+            Permission.objects.filter(codename="view_every_review").exists()
+        )

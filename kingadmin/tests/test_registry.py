@@ -1,304 +1,228 @@
-"""The kingadmin registry: registering models, their defaults, rules and pages."""
+"""The registry of a site: registering models, their admins and their rules."""
 
-import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
-from django.utils import translation
+from django.test import SimpleTestCase, TestCase
 
 import kingadmin
-from accounts.models import User
-from crm.models import Branch, Customer
 from kingadmin import AdminSite, AlreadyRegistered, ModelAdmin, NotRegistered
-from kingadmin.permissions import ACTION_ROUTE, Route, model_rules, registry
-from student.models import Answer, Question
-from tests.factories import NotificationFactory, RoleFactory, UserFactory
+from kingadmin.permissions import Route, RuleRegistry, registry
+from kingadmin.tests.factories import make_user
+from kingadmin.tests.toy.kingadmin import AuthorAdmin, BookAdmin, backoffice
+from kingadmin.tests.toy.models import Author, Book, Review, Tag
 
-# auth.Group is on no kingadmin site, so a fresh site may register it and
-# unregister it without touching the rules of the project's own site.
 GROUP = {"app_label": "auth", "model_name": "group"}
-GROUP_PERMS = tuple(f"auth.{op}_group" for op in ("view", "add", "change", "delete"))
-DOMAIN_APPS = ("accounts", "crm", "teacher", "student")
 
 
 class GroupAdmin(ModelAdmin):
     list_display = ("name",)
     actions = ("delete_selected", "rename")
 
+    @kingadmin.action(description="Rename")
     def rename(self, request, queryset):
         """Stand-in bulk action."""
 
 
-class Stamped(models.Model):
-    created_at = models.DateTimeField()
+class FreshSiteMixin:
+    def fresh_site(self, name="test", rules=None):
+        """Return a site deciding by a registry of its own (the project's untouched).
 
-    class Meta:
-        abstract = True
-        app_label = "kingadmin"
-
-
-@pytest.fixture(autouse=True)
-def _group_rules_removed():
-    """Drop the rules a fresh site added for auth.Group to the global registry."""
-    yield
-    for perm in GROUP_PERMS:
-        if perm in registry:
-            registry.unregister(perm)
+        The site is emptied after the test: a site serving nothing holds no
+        reference cycle, so it leaves ``all_sites`` (and the system checks)
+        as soon as the test drops it.
+        """
+        site = AdminSite(name, rules=RuleRegistry() if rules is None else rules)
+        self.addCleanup(lambda: site.is_registered(Group) and site.unregister(Group))
+        return site
 
 
-@pytest.fixture
-def site():
-    site = AdminSite()
-    yield site
-    for model in list(site._registry):
-        site.unregister(model)
+class RegisterTests(FreshSiteMixin, SimpleTestCase):
+    def test_toy_models_are_registered_by_their_kingadmin_module(self):
+        for model, admin_class in ((Author, AuthorAdmin), (Book, BookAdmin)):
+            with self.subTest(model=model):
+                self.assertIs(type(kingadmin.site.get_model_admin(model)), admin_class)
+        self.assertTrue(kingadmin.site.is_registered(Tag))
+        self.assertTrue(kingadmin.site.is_registered(Review))
 
+    def test_a_model_registered_without_an_admin_class_gets_the_defaults(self):
+        site = self.fresh_site()
 
-@pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root", "r@example.com", "pw-for-tests-1")
-
-
-def user_holding(*names: str) -> User:
-    found = [
-        Permission.objects.get(content_type__app_label=app, codename=codename)
-        for app, codename in (name.split(".") for name in names)
-    ]
-    return UserFactory(roles=[RoleFactory(permissions=found)])
-
-
-# ------------------------------------------------------------------ register
-
-
-def test_model_registered_without_admin_class_gets_the_base_defaults(site):
-    site.register(Group)
-
-    admin = site.get_model_admin(Group)
-    assert type(admin) is ModelAdmin
-    assert (admin.model, admin.admin_site) == (Group, site)
-    assert admin.list_display == ("__str__",)
-    assert admin.list_per_page == 25
-    assert "delete_selected" in admin.actions
-
-
-def test_registering_a_model_twice_names_the_model_and_the_existing_admin(site):
-    site.register(Group, GroupAdmin)
-
-    with pytest.raises(AlreadyRegistered) as error:
         site.register(Group)
 
-    assert str(error.value) == (
-        "The model auth.Group is already registered with kingadmin by "
-        "kingadmin.tests.test_registry.GroupAdmin."
-    )
-    assert type(site.get_model_admin(Group)) is GroupAdmin
+        admin = site.get_model_admin(Group)
+        self.assertIs(type(admin), ModelAdmin)
+        self.assertEqual((admin.model, admin.admin_site), (Group, site))
+        self.assertEqual(admin.list_display, ("__str__",))
+        self.assertEqual(admin.actions, ("delete_selected",))
 
+    def test_registering_twice_names_the_model_and_the_existing_admin(self):
+        site = self.fresh_site()
+        site.register(Group, GroupAdmin)
 
-def test_registering_a_project_model_again_names_its_app_admin_class():
-    with pytest.raises(AlreadyRegistered) as error:
-        kingadmin.site.register(Customer)
+        with self.assertRaises(AlreadyRegistered) as error:
+            site.register(Group)
 
-    assert str(error.value) == (
-        "The model crm.Customer is already registered with kingadmin by "
-        "crm.kingadmin.CustomerAdmin."
-    )
-    assert type(kingadmin.site.get_model_admin(Customer)).__name__ == "CustomerAdmin"
+        self.assertEqual(
+            str(error.exception),
+            "The model auth.Group is already registered with kingadmin by "
+            "kingadmin.tests.test_registry.GroupAdmin.",
+        )
+        self.assertIs(type(site.get_model_admin(Group)), GroupAdmin)
 
+    def test_registering_a_toy_model_again_names_its_app_admin_class(self):
+        with self.assertRaisesMessage(
+            AlreadyRegistered,
+            "The model toy.Book is already registered with kingadmin by "
+            "kingadmin.tests.toy.kingadmin.BookAdmin.",
+        ):
+            kingadmin.site.register(Book)
 
-def test_unregistered_model_can_be_registered_again_with_another_admin(site):
-    site.register(Group, GroupAdmin)
-    site.unregister(Group)
-    assert not site.is_registered(Group)
+    def test_already_registered_is_a_configuration_error(self):
+        self.assertTrue(issubclass(AlreadyRegistered, ImproperlyConfigured))
+        self.assertTrue(issubclass(NotRegistered, ImproperlyConfigured))
 
-    site.register(Group)
+    def test_unregistering_a_model_not_registered_raises_not_registered(self):
+        site = self.fresh_site()
 
-    assert type(site.get_model_admin(Group)) is ModelAdmin
+        with self.assertRaisesMessage(
+            NotRegistered, "The model auth.Group is not registered."
+        ):
+            site.unregister(Group)
+        with self.assertRaises(NotRegistered):
+            site.get_model_admin(Group)
 
-
-def test_unregistering_a_model_that_is_not_registered_raises_not_registered(site):
-    with pytest.raises(NotRegistered, match=r"^The model auth\.Group is not regi"):
+    def test_an_unregistered_model_can_be_registered_again(self):
+        site = self.fresh_site()
+        site.register(Group, GroupAdmin)
         site.unregister(Group)
-    with pytest.raises(NotRegistered):
-        site.get_model_admin(Group)
+        self.assertFalse(site.is_registered(Group))
+
+        site.register(Group)
+
+        self.assertIs(type(site.get_model_admin(Group)), ModelAdmin)
+
+    def test_an_abstract_model_cannot_be_registered(self):
+        from django.contrib.auth.models import AbstractUser
+
+        with self.assertRaisesMessage(ImproperlyConfigured, "is abstract"):
+            self.fresh_site().register(AbstractUser)
+
+    def test_the_register_decorator_registers_with_the_default_site(self):
+        self.addCleanup(kingadmin.site.unregister, Group)
+
+        @kingadmin.register(Group)
+        class DecoratedAdmin(ModelAdmin):
+            pass
+
+        self.assertIs(type(kingadmin.site.get_model_admin(Group)), DecoratedAdmin)
+
+    def test_a_site_names_its_routes_and_urls_after_itself(self):
+        site = self.fresh_site("shop")
+
+        _patterns, app_name, namespace = site.urls
+
+        self.assertEqual(site.route("changelist"), "shop:changelist")
+        self.assertEqual((app_name, namespace), ("kingadmin", "shop"))
 
 
-def test_abstract_model_is_refused(site):
-    with pytest.raises(ImproperlyConfigured, match="Stamped is abstract"):
-        site.register(Stamped)
+class RegistryRulesTests(FreshSiteMixin, TestCase):
+    def test_registering_adds_the_view_add_change_delete_rules(self):
+        site = self.fresh_site()
 
-    assert not site.is_registered(Stamped)
+        site.register(Group, GroupAdmin)
 
-
-def test_register_decorator_registers_the_admin_class_and_returns_it_unchanged(
-    monkeypatch, site
-):
-    monkeypatch.setattr("kingadmin.sites.site", site)
-
-    decorated = kingadmin.register(Group)(GroupAdmin)
-
-    assert decorated is GroupAdmin
-    assert type(site.get_model_admin(Group)) is GroupAdmin
-
-
-@pytest.mark.parametrize("app_label", DOMAIN_APPS)
-def test_every_domain_model_is_on_the_project_site(app_label):
-    models_ = apps.get_app_config(app_label).get_models()
-    missing = [m._meta.label for m in models_ if not kingadmin.site.is_registered(m)]
-    assert missing == []
-
-
-# -------------------------------------------------------------------- rules
-
-
-def test_registering_a_model_adds_its_view_add_change_delete_rules(site):
-    site.register(Group, GroupAdmin)
-
-    assert all(perm in registry for perm in GROUP_PERMS)
-    assert Route("kingadmin:changelist", {"GET", "POST"}, GROUP) in (
-        registry.get("auth.view_group").routes
-    )
-    assert Route("kingadmin:add", {"GET", "POST"}, GROUP) in (
-        registry.get("auth.add_group").routes
-    )
-    # Custom actions are a change; delete_selected is a delete.
-    assert Route(ACTION_ROUTE, {"POST"}, {**GROUP, "action": "rename"}) in (
-        registry.get("auth.change_group").routes
-    )
-    assert Route(ACTION_ROUTE, {"POST"}, {**GROUP, "action": "delete_selected"}) in (
-        registry.get("auth.delete_group").routes
-    )
-
-
-def test_unregistering_a_model_removes_its_rules(site):
-    site.register(Group)
-
-    site.unregister(Group)
-
-    assert not any(perm in registry for perm in GROUP_PERMS)
-
-
-@pytest.mark.django_db
-def test_holder_of_view_permission_may_list_the_model_only_while_registered(site):
-    viewer = user_holding("auth.view_group")
-
-    def may(url_name, method="GET"):
-        return bool(
-            registry.decide(viewer, url_name=url_name, method=method, url_kwargs=GROUP)
+        rules = site.rules
+        self.assertIn(
+            Route("test:changelist", {"GET", "POST"}, GROUP),
+            rules.get("auth.view_group").routes,
+        )
+        self.assertIn(
+            Route("test:add", {"GET", "POST"}, GROUP),
+            rules.get("auth.add_group").routes,
+        )
+        # Custom actions are a change; delete_selected is a delete.
+        self.assertIn(
+            Route("test:action", {"POST"}, {**GROUP, "action": "rename"}),
+            rules.get("auth.change_group").routes,
+        )
+        self.assertIn(
+            Route("test:action", {"POST"}, {**GROUP, "action": "delete_selected"}),
+            rules.get("auth.delete_group").routes,
         )
 
-    assert not may("kingadmin:changelist")
-    site.register(Group)
-    assert may("kingadmin:changelist")
-    assert not may("kingadmin:add", "POST")
-    site.unregister(Group)
-    assert not may("kingadmin:changelist")
+    def test_holder_of_view_may_list_the_model_only_while_it_is_registered(self):
+        site = self.fresh_site()
+        viewer = make_user("auth.view_group")
 
+        def may_list():
+            return bool(
+                site.rules.decide(viewer, url_name="test:changelist", url_kwargs=GROUP)
+            )
 
-def test_project_models_have_their_default_rules():
-    for model in (Customer, User, Answer):
-        admin = kingadmin.site.get_model_admin(model)
-        for rule in model_rules(model, actions=admin.actions_declared()):
-            assert registry.get(rule.perm).routes == rule.routes
+        self.assertFalse(may_list())
+        site.register(Group)
+        self.assertTrue(may_list())
+        site.unregister(Group)
+        self.assertFalse(may_list())
 
+    def test_unregistering_from_one_site_keeps_the_rules_of_another(self):
+        rules = RuleRegistry()
+        one, two = self.fresh_site("one", rules), self.fresh_site("two", rules)
+        viewer = make_user("auth.view_group")
+        one.register(Group)
+        two.register(Group)
 
-def test_default_rule_names_do_not_depend_on_the_active_language():
-    with translation.override("zh-hans"):
-        names = [rule.name for rule in model_rules(Customer)]
+        two.unregister(Group)
 
-    assert names == [
-        "Can view customer",
-        "Can add customer",
-        "Can change customer",
-        "Can delete customer",
-    ]
+        self.assertTrue(
+            rules.decide(viewer, url_name="one:changelist", url_kwargs=GROUP)
+        )
+        self.assertFalse(
+            rules.decide(viewer, url_name="two:changelist", url_kwargs=GROUP)
+        )
 
+    def test_a_site_with_its_own_rules_leaves_the_project_rules_alone(self):
+        site = self.fresh_site("private")
 
-def test_another_site_may_register_a_project_model_with_the_same_rules(site):
-    site.register(Branch)
+        site.register(Group)
 
-    assert site.is_registered(Branch)
+        self.assertIn("auth.view_group", site.rules)
+        self.assertNotIn("auth.view_group", registry)
+        self.assertFalse(registry.guards("private:changelist"))
 
+    def test_refused_rules_leave_the_model_unregistered(self):
+        rules = RuleRegistry()
+        strict = self.fresh_site("strict", rules)
+        rules.register(
+            kingadmin.permissions.PermissionRule(
+                "auth.group", "view_group", "Something else", (Route("x"),)
+            )
+        )
 
-class CustomerWithActionAdmin(ModelAdmin):
-    actions = ("delete_selected", "mark_enrolled")
+        with self.assertRaisesMessage(ValueError, "declared twice"):
+            strict.register(Group)
 
-    def mark_enrolled(self, request, queryset):
-        """Stand-in bulk action."""
+        self.assertFalse(strict.is_registered(Group))
 
+    def test_the_toy_sites_share_the_project_rules(self):
+        self.assertIs(backoffice.rules, registry)
+        routes = {route.url_name for route in registry.get("toy.view_book").routes}
 
-def test_registration_refused_by_the_rule_registry_leaves_the_model_unregistered(
-    site,
-):
-    with pytest.raises(ValueError, match="declared twice"):
-        site.register(Customer, CustomerWithActionAdmin)
+        self.assertTrue(
+            {"kingadmin:changelist", "backoffice:changelist"}.issubset(routes)
+        )
 
-    assert not site.is_registered(Customer)
+    def test_an_action_declared_with_the_delete_permission_is_a_delete(self):
+        class PurgingAdmin(ModelAdmin):
+            actions = ("purge",)
 
+            @kingadmin.action(description="Purge", permission="delete")
+            def purge(self, request, queryset):
+                """Stand-in destructive action."""
 
-@pytest.mark.django_db
-def test_unregistering_from_one_site_keeps_the_model_usable_on_another(site):
-    viewer = user_holding("auth.view_group")
-    other = AdminSite()
-    site.register(Group)
-    other.register(Group)
+        site = self.fresh_site()
+        site.register(Group, PurgingAdmin)
 
-    other.unregister(Group)
-
-    assert site.is_registered(Group)
-    assert registry.decide(viewer, url_name="kingadmin:changelist", url_kwargs=GROUP)
-
-
-# -------------------------------------------------------------------- pages
-
-
-def test_notification_without_admin_class_is_listed_and_can_be_added(client, superuser):
-    NotificationFactory(text="Lead 42 was assigned to you")
-    client.force_login(superuser)
-
-    listing = client.get("/kingadmin/accounts/notification/")
-    assert listing.status_code == 200
-    assert [str(row.obj) for row in listing.context["rows"]] == [
-        "Lead 42 was assigned to you"
-    ]
-    assert "Lead 42 was assigned to you" in listing.content.decode()
-
-    adding = client.get("/kingadmin/accounts/notification/add/")
-    assert adding.status_code == 200
-    assert list(adding.context["form"].fields) == [
-        "recipient",
-        "text",
-        "link",
-        "is_read",
-    ]
-
-
-def test_answer_without_admin_class_is_listed_and_can_be_added(client, superuser):
-    question = Question.objects.create(
-        author=UserFactory(), title="Decorators?", body="How do they work?"
-    )
-    Answer.objects.create(question=question, author=superuser, body="Functions.")
-    client.force_login(superuser)
-
-    listing = client.get("/kingadmin/student/answer/")
-    assert listing.status_code == 200
-    assert [str(row.obj) for row in listing.context["rows"]] == ["Functions."]
-
-    adding = client.get("/kingadmin/student/answer/add/")
-    assert adding.status_code == 200
-    assert list(adding.context["form"].fields) == ["question", "author", "body"]
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/kingadmin/crm/nosuchmodel/",
-        "/kingadmin/crm/nosuchmodel/add/",
-        "/kingadmin/crm/nosuchmodel/1/change/",
-        "/kingadmin/auth/group/",  # a real model, on no kingadmin site
-    ],
-)
-def test_unknown_or_unregistered_model_is_not_found(client, superuser, url):
-    client.force_login(superuser)
-
-    assert client.get(url).status_code == 404
+        purge = Route("test:action", {"POST"}, {**GROUP, "action": "purge"})
+        self.assertIn(purge, site.rules.get("auth.delete_group").routes)
+        self.assertNotIn(purge, site.rules.get("auth.change_group").routes)

@@ -48,13 +48,14 @@ def texts(*values):
 
 def page_html(form, *, with_script=True):
     media = form.media if with_script else ""
+    bootstrap = static("kingadmin/vendor/bootstrap/css/bootstrap.min.css")
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Roles</title>
-<link rel="stylesheet" href="{static("vendor/bootstrap/css/bootstrap.min.css")}">
+<link rel="stylesheet" href="{bootstrap}">
 {media}
 </head>
 <body>

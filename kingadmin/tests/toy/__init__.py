@@ -1,0 +1,1 @@
+"""The toy app kingadmin's own tests run on: authors, books, tags, reviews."""
