@@ -10,13 +10,15 @@ the same page size, filter, search and sort on 100,000 customers and
 The database is DATABASE_URL if set, else ``var/bench/changelist.sqlite3``,
 kept between runs: it is migrated, and seed_demo tops it up only when it holds
 fewer customers or follow-ups than asked for. Django runs in this process
-(DEBUG as the settings say); both admins get the same requests through
-``django.test.Client`` as the superuser ``admin``. Django admin's
-CustomerAdmin is reconfigured here, in memory, to show what kingadmin's shows
-(same columns, filters, search fields, ordering and page size) at its fastest
-(``list_select_related``, ``show_full_result_count = False``). A scenario is
-compared only if both pages answer 200 and list the same rows in the same
-order. The report always exits 0.
+with ``bench.settings`` (DEBUG as they say): the project's, plus Django's
+admin, which the project does not install. Both admins get the same requests
+through ``django.test.Client`` as the superuser ``admin``. Django admin's
+customer list is the peer of ``bench/peer_admin.py``, derived from kingadmin's
+CustomerAdmin (same columns, filters, search fields, ordering and
+``list_select_related``); here it gets the page size and, to run at its
+fastest, ``show_full_result_count = False``. A scenario is compared only if
+both pages answer 200 and list the same rows in the same order. The report
+always exits 0.
 """
 
 import argparse
@@ -91,11 +93,14 @@ def setup_django(database_url: str) -> None:
             parents=True, exist_ok=True
         )
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm_project.settings")
+    # Not setdefault: only these settings install Django's admin (the peer).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+    # The URLconf registers Django admin's peers of the kingadmin admins.
+    import bench.urls  # noqa: F401
 
 
 def ensure_data(customers: int, followups: int) -> None:
@@ -140,40 +145,20 @@ def ensure_data(customers: int, followups: int) -> None:
     print(f"Seeded in {time.monotonic() - started:.1f}s.")
 
 
-def configure_django_admin(king, per_page: int):
-    """Make Django admin's CustomerAdmin show what kingadmin's does, at its best."""
+def configure_django_admin(per_page: int):
+    """Give Django admin's customer list the page size, at its fastest.
+
+    Its other options are kingadmin's, taken over by ``bench/peer_admin.py``.
+    """
     from django.contrib import admin
 
     from crm.models import Customer
 
-    django_admin = admin.site._registry[Customer]
     # The registered instance: the admin URLs are bound to it already.
-    django_admin.list_display = tuple(king.list_display)
-    django_admin.list_display_links = tuple(king.list_display[:1])
-    django_admin.list_filter = tuple(king.list_filter)
-    django_admin.search_fields = tuple(king.search_fields)
-    django_admin.ordering = tuple(king.ordering)
+    django_admin = admin.site.get_model_admin(Customer)
     django_admin.list_per_page = per_page
-    django_admin.list_select_related = ("consult_course", "consultant")
     django_admin.show_full_result_count = False
-    django_admin.date_hierarchy = None
-    for name in king.list_display:
-        # Method columns (qq_link): the very same bound method, so both admins
-        # render the same cell; its short_description and admin_order_field
-        # are the attribute names Django admin reads too.
-        if not _is_field(Customer, name) and hasattr(king, name):
-            setattr(django_admin, name, getattr(king, name))
     return django_admin
-
-
-def _is_field(model, name: str) -> bool:
-    from django.core.exceptions import FieldDoesNotExist
-
-    try:
-        model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
 
 
 def django_order_index(django_admin, user, name: str) -> int:
@@ -350,11 +335,11 @@ def main() -> int:
         print(f"--per-page must be one of {king.list_per_page_choices}.")
         return 0
     user = get_user_model().objects.get(username=SUPERUSER)
-    django_admin = configure_django_admin(king, args.per_page)
+    django_admin = configure_django_admin(args.per_page)
     client = Client()
     client.force_login(user)
     paths = {
-        "kingadmin": reverse("kingadmin:changelist", args=["crm", "customer"]),
+        "kingadmin": king.url("changelist"),
         "django": reverse("admin:crm_customer_changelist"),
     }
     scenarios = build_scenarios(king, django_admin, user, args.per_page)

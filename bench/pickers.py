@@ -8,12 +8,14 @@ interleaved runs:
 - the customer list (the consultant filter lists the sales);
 - the autocomplete endpoint (teachers, consultants);
 
-each next to Django admin's equivalent page, with the options of this
-project's ``crm/admin.py`` (filter_horizontal teachers) plus, set here in
-memory, the consultant filter on its customer list and autocomplete_fields
-for the endpoint. Django admin offers every account (it has no role
-narrowing), so its pages are not the same content: the "D rows" column says
-how many accounts each page lists. Run by hand:
+each next to Django admin's equivalent page. Django's admin is installed by
+``bench.settings`` only, its options derived from kingadmin's by
+``bench/peer_admin.py`` (autocomplete teachers and consultant, the consultant
+filter on the customer list); one scenario gives its class page
+filter_horizontal teachers instead, the widget listing every account. Django
+admin offers every account (it has no role narrowing), so its pages are not
+the same content: the "D rows" column says how many accounts each page lists.
+Run by hand:
 
     .venv/bin/python bench/pickers.py [--users N] [--repeat N]
     .venv/bin/python bench/pickers.py --users 2000 --repeat 3   # smoke run
@@ -121,11 +123,14 @@ def setup_django(database_url: str) -> None:
             parents=True, exist_ok=True
         )
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm_project.settings")
+    # Not setdefault: only these settings install Django's admin (the peer).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+    # The URLconf registers Django admin's peers of the kingadmin admins.
+    import bench.urls  # noqa: F401
 
 
 def ensure_data(users: int) -> None:
@@ -195,14 +200,16 @@ def ensure_data(users: int) -> None:
 
 
 def configure_django_admin():
-    """Give Django admin's customer list the consultant filter, in memory."""
+    """Let Django admin's customer list skip its unfiltered count, in memory.
+
+    Its filters (the consultant one too) are kingadmin's, taken over by
+    ``bench/peer_admin.py``.
+    """
     from django.contrib import admin
 
     from crm.models import Customer
 
-    customers = admin.site._registry[Customer]
-    customers.list_filter = (*customers.list_filter, "consultant")
-    customers.show_full_result_count = False
+    admin.site.get_model_admin(Customer).show_full_result_count = False
 
 
 class django_options:
@@ -212,7 +219,7 @@ class django_options:
         from django.contrib import admin
 
         self.options = [
-            (admin.site._registry[model], name, value)
+            (admin.site.get_model_admin(model), name, value)
             for model, values in options.items()
             for name, value in values.items()
         ]
@@ -234,10 +241,11 @@ class django_options:
 def build_scenarios(klass) -> list[Scenario]:
     from django.urls import reverse
 
-    from crm.models import ClassList
+    import kingadmin
+    from crm.models import ClassList, Customer
 
-    def king(name, *args, **query):
-        path = reverse(f"kingadmin:{name}", args=["crm", *args])
+    def king(name, model, *args, **query):
+        path = kingadmin.site.get_model_admin(model).url(name, *args)
         return f"{path}?{urlencode(query)}" if query else path
 
     def django(query):
@@ -247,48 +255,53 @@ def build_scenarios(klass) -> list[Scenario]:
     consultant = {"app_label": "crm", "model_name": "customer"}
     return [
         Scenario(
-            "class change page",
-            king("change", "classlist", klass.pk),
+            "class page, D: filter_horizontal",
+            king("change", ClassList, klass.pk),
             reverse("admin:crm_classlist_change", args=[klass.pk]),
             (options_of("teachers"), options_of("teachers")),
+            {
+                ClassList: {
+                    "autocomplete_fields": (),
+                    "filter_horizontal": ("teachers",),
+                }
+            },
         ),
         Scenario(
-            "class change page, D: autocomplete",
-            king("change", "classlist", klass.pk),
+            "class page, D: autocomplete",
+            king("change", ClassList, klass.pk),
             reverse("admin:crm_classlist_change", args=[klass.pk]),
             (options_of("teachers"), options_of("teachers")),
-            {ClassList: {"autocomplete_fields": ("teachers",)}},
         ),
         Scenario(
             "customer list (consultant filter)",
-            king("changelist", "customer"),
+            king("changelist", Customer),
             reverse("admin:crm_customer_changelist"),
             (links("consultant"), links("consultant__id__exact")),
         ),
         Scenario(
             "customer add page (consultant)",
-            king("add", "customer"),
+            king("add", Customer),
             reverse("admin:crm_customer_add"),
             (options_of("consultant"), options_of("consultant")),
         ),
         Scenario(
             "autocomplete teachers, no term",
-            king("autocomplete", "classlist", field="teachers"),
+            king("autocomplete", ClassList, field="teachers"),
             django({**teachers, "field_name": "teachers"}),
         ),
         Scenario(
             "autocomplete teachers 'alex'",
-            king("autocomplete", "classlist", field="teachers", term="alex"),
+            king("autocomplete", ClassList, field="teachers", term="alex"),
             django({**teachers, "field_name": "teachers", "term": "alex"}),
         ),
         Scenario(
             "autocomplete consultant, CJK term",
-            king("autocomplete", "customer", field="consultant", term="销售"),
+            king("autocomplete", Customer, field="consultant", term="销售"),
             django({**consultant, "field_name": "consultant", "term": "销售"}),
         ),
         Scenario(
             "autocomplete consultant 'zz' (none)",
-            king("autocomplete", "customer", field="consultant", term="zz"),
+            king("autocomplete", Customer, field="consultant", term="zz"),
             django({**consultant, "field_name": "consultant", "term": "zz"}),
         ),
     ]

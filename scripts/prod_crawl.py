@@ -16,8 +16,6 @@ no forms and never logs out. It fails on:
   reach: it is only rendered when a page breaks), nor a file a stylesheet
   refers to with ``url(...)`` (fonts, images).
 
-Superusers also crawl Django's admin (/admin/), which no menu links to.
-
 Only the standard library, so it runs with any Python 3.11.
 """
 
@@ -51,8 +49,6 @@ STATIC_PREFIX = "/static/"
 # Paths never fetched: logging out would end the crawl's session, /i18n/ only
 # takes POSTs that switch the language.
 SKIP_PREFIXES = ("/accounts/logout/", "/i18n/")
-# Pages no menu links to that a login can open: Django's own admin.
-EXTRA_START = {"admin": ("/admin/",)}
 TIMEOUT = 30
 WORKERS = 8
 # One level down, lists link to every row, sort order, filter and page; the
@@ -236,10 +232,6 @@ def crawl_role(base: str, login: str) -> tuple[RoleReport, dict[str, str]]:
 
     # Every link of the landing page (the menu and the page itself) is fetched.
     level = [(url, landing.url) for url in links_of(landing)]
-    for path in EXTRA_START.get(login, ()):
-        if browser.base + path not in seen:
-            seen.add(browser.base + path)
-            level.append((browser.base + path, "(start)"))
     kinds: dict[tuple, int] = {}
     for url, _ in level:
         kind = page_kind(url)

@@ -73,8 +73,8 @@ def test_error_pages_have_the_policy(client):
     [
         ("admin", "/kingadmin/"),
         ("admin", "/kingadmin/crm/customer/"),
-        ("admin", "/admin/"),
-        ("admin", "/admin/crm/customer/"),
+        ("admin", "/kingadmin/crm/customer/add/"),
+        ("admin", "/kingadmin/accounts/user/"),
         ("sales_a", "/kingadmin/crm/customer/?mine=1"),
         ("teacher", "/teacher/"),
         ("student", "/student/"),
