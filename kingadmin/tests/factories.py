@@ -65,3 +65,19 @@ def make_tag(name: str) -> Tag:
 
 def make_review(book: Book, reviewer: str = "Reader", rating: int = 4) -> Review:
     return Review.objects.create(book=book, reviewer=reviewer, rating=rating)
+
+
+def messages_of(response) -> list[str]:
+    """Return the texts of the messages a page shows."""
+    return [str(message) for message in response.context["messages"]]
+
+
+def log_of(obj):
+    """Return the ChangeLog entries of ``obj``."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from kingadmin.models import ChangeLog
+
+    return ChangeLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    )

@@ -3,17 +3,18 @@
 import datetime
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client, TestCase
 
 from kingadmin.models import ChangeLog
 from kingadmin.tests.factories import (
+    log_of,
     make_author,
     make_book,
     make_review,
     make_superuser,
     make_tag,
     make_user,
+    messages_of,
 )
 from kingadmin.tests.toy.models import Author, Book, Review
 
@@ -22,16 +23,6 @@ ADD = "/admin/toy/book/add/"
 
 def change_url(obj):
     return f"/admin/toy/{obj._meta.model_name}/{obj.pk}/change/"
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
-
-
-def log_of(obj):
-    return ChangeLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
-    )
 
 
 class ChangeFormTestCase(TestCase):

@@ -2,31 +2,22 @@
 
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.test import TestCase
 
 from kingadmin.models import ChangeLog
 from kingadmin.tests.factories import (
+    log_of,
     make_author,
     make_book,
     make_review,
     make_superuser,
     make_user,
+    messages_of,
 )
 from kingadmin.tests.toy.models import Author, Book, Review
 
 BOOKS = "/admin/toy/book/"
 AUTHORS = "/admin/toy/author/"
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
-
-
-def log_of(obj):
-    return ChangeLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
-    )
 
 
 class ListPageTestCase(TestCase):
