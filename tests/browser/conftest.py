@@ -24,4 +24,8 @@ def log_in(page, username, password="demo-pass-2026"):
     page.goto("/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    # Return once the answer (landing page, or the form with an error) has
+    # loaded: a test that goes on, or closes the page, while the login still
+    # navigates races Chromium (a close has been seen to hang).
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
