@@ -8,15 +8,17 @@ reach ``.filter()`` / ``.order_by()``; anything else is ignored and reported.
 from __future__ import annotations
 
 import operator
+import re
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property, reduce
 from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
-from django.utils.html import strip_tags
+from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.safestring import SafeData, SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -228,11 +230,68 @@ def elided_page_range(current: int, last: int, *, each_side: int = 2, ends: int 
 
 @dataclass
 class Row:
-    """One row of the list: the object, its cells and its list_editable form."""
+    """One row of the list: the object, its cells and its list_editable form.
+
+    ``html`` holds the row's ``<td>`` cells, built once in Python (the list
+    is a page's largest part and the template language is slow per cell);
+    it is empty for a row with a list_editable form, whose cells the
+    template renders. A template that overrides the list can still use
+    ``cells`` (each a dict with the ``column`` and its ``value``).
+    """
 
     obj: object
     cells: list
     form: object = None
+    html: str = ""
+
+
+DATE_TYPES = frozenset({"DateTimeField", "DateField", "TimeField"})
+LONG_CELL = 40  # characters; a longer value wraps in a bounded box
+TAG = re.compile(r"<[^>]*>")
+# One format string per kind of cell, so that a cell costs one format_html.
+CELL_FORMATS = {
+    (link, long, date): '<td data-column="{}"'
+    + (' class="text-nowrap"' if date else "")
+    + ">"
+    + ('<div class="cell-long">' if long else "")
+    + ('<a href="{}">{}</a>' if link else "{}")
+    + ("</div>" if long else "")
+    + "</td>"
+    for link in (False, True)
+    for long in (False, True)
+    for date in (False, True)
+}
+
+
+def is_long(value) -> bool:
+    """Return True if ``value`` shows more than LONG_CELL characters."""
+    text = str(value)
+    if len(text) <= LONG_CELL:
+        return False
+    if isinstance(value, SafeData):
+        text = TAG.sub("", text)  # only its length matters, not its markup
+    return len(text) > LONG_CELL
+
+
+def is_date(column: Column) -> bool:
+    """Return True if the column holds dates or times (which must not wrap)."""
+    field = column.model_field
+    return field is not None and field.get_internal_type() in DATE_TYPES
+
+
+def cell_html(
+    column: Column, value, url: str | None = None, *, date: bool | None = None
+) -> SafeString:
+    """Return the ``<td>`` of one cell: ``value`` escaped unless it is safe HTML.
+
+    It links to ``url`` if given, and wraps in a bounded box if long.
+    """
+    if date is None:
+        date = is_date(column)
+    template = CELL_FORMATS[url is not None, is_long(value), date]
+    if url is None:
+        return format_html(template, column.name, value)
+    return format_html(template, column.name, url, value)
 
 
 @dataclass
@@ -365,18 +424,78 @@ class ChangeList:
         rows = []
         for obj in self.result_list:
             form = forms.get(obj.pk)
+            if form is None:
+                rows.append(self._plain_row(obj))
+                continue
             cells = []
             for column in self.columns:
-                if form is not None and column.name in editable:
+                if column.name in editable:
                     # The column header is the field's label; name it per row.
                     form.fields[column.name].widget.attrs["aria-label"] = (
                         f"{column.header}: {obj}"
                     )
-                    cells.append({"column": column, "field": form[column.name]})
+                    # The row's hidden id input goes in its first field's cell.
+                    first = not any("field" in cell for cell in cells)
+                    cells.append(
+                        {
+                            "column": column,
+                            "field": form[column.name],
+                            "first_field": first,
+                        }
+                    )
                 else:
-                    cells.append({"column": column, "value": column.value(obj)})
+                    value = self.cell_value(column, obj)
+                    url = self.change_url(obj) if column.link else None
+                    cells.append(
+                        {
+                            "column": column,
+                            "value": value,
+                            "html": cell_html(column, value, url),
+                        }
+                    )
             rows.append(Row(obj, cells, form))
         return rows
+
+    def _plain_row(self, obj) -> Row:
+        cells = []
+        html = []
+        for column, date in self._column_kinds:
+            value = self.cell_value(column, obj)
+            cells.append({"column": column, "value": value})
+            url = self.change_url(obj) if column.link else None
+            html.append(cell_html(column, value, url, date=date))
+        return Row(obj, cells, html=format_html_join("", "{}", ((h,) for h in html)))
+
+    @cached_property
+    def _column_kinds(self) -> list[tuple[Column, bool]]:
+        return [(column, is_date(column)) for column in self.columns]
+
+    @cached_property
+    def _choice_labels(self) -> dict[str, dict]:
+        # Each label translated once per list, not once per cell.
+        return {
+            column.name: {
+                value: str(label) for value, label in column.model_field.flatchoices
+            }
+            for column in self.columns
+            if column.model_field is not None
+            and column.model_field.choices
+            and not column.related_path
+        }
+
+    def cell_value(self, column: Column, obj):
+        """Return the value ``column`` shows for ``obj``."""
+        labels = self._choice_labels.get(column.name)
+        if labels is not None:
+            value = getattr(obj, column.model_field.attname)
+            if value is None or value == "":
+                return column.empty
+            return labels.get(value, value)
+        return column.value(obj)
+
+    def change_url(self, obj) -> str:
+        """Return the URL of ``obj``'s change page."""
+        return self.model_admin.url("change", obj.pk)
 
     def export_rows(self):
         """Yield the plain cell values of every matching row (streamed)."""

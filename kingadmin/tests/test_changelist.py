@@ -122,6 +122,40 @@ class ColumnTests(ChangelistTestCase):
             str(response.context["cl"].columns[-1].header), "Books"
         )  # @kingadmin.display(description="books")
 
+    def test_cells_are_escaped_long_ones_boxed_and_dates_kept_on_one_line(self):
+        long_title = "<b>Ode</b> " + "to the west wind " * 3
+        book = make_book(long_title, self.lu, published=datetime.date(1820, 1, 1))
+        self.client.force_login(make_user("toy.view_book"))
+
+        html = self.client.get(BOOKS).content.decode()
+
+        self.assertNotIn("<b>Ode</b>", html)
+        self.assertIn(
+            '<td data-column="title"><div class="cell-long">'
+            f'<a href="/admin/toy/book/{book.pk}/change/">&lt;b&gt;Ode&lt;/b&gt; to',
+            html,
+        )
+        self.assertIn(
+            '<td data-column="published" class="text-nowrap">1820-01-01</td>', html
+        )
+        self.assertIn('<td data-column="isbn">', html)
+
+    def test_an_editable_row_has_its_inputs_its_id_and_its_plain_cells(self):
+        response = self.client.get(BOOKS)  # the superuser may edit prices
+
+        html = response.content.decode()
+        rows = response.context["rows"]
+        self.assertEqual(len(rows), 5)
+        for index, row in enumerate(rows):
+            self.assertIn(f'name="form-{index}-price"', html)
+            self.assertIn(f'name="form-{index}-id" value="{row.obj.pk}"', html)
+        self.assertIn(
+            f'<a href="/admin/toy/book/{self.call.pk}/change/">Call to Arms</a>', html
+        )
+        self.assertIn(
+            '<td data-column="published" class="text-nowrap">1923-08-01</td>', html
+        )
+
 
 class SearchTests(ChangelistTestCase):
     def test_search_matches_a_related_field(self):
