@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 # cores take the suite from 9.5 to 6.5 minutes (more gain nothing there).
 WORKERS ?= 2
 
-.PHONY: run chromium test test-kingadmin test-pg prod-crawl kingadmin-wheel ci lint format messages bench-seed clean
+.PHONY: run chromium test test-kingadmin test-pg prod-crawl kingadmin-wheel ci lint format messages bench bench-smoke bench-seed clean
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,34 @@ messages: $(VENV)/.dev-deps
 	$(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'kingadmin/*' --no-obsolete
 	cd kingadmin && ../$(VENV)/bin/django-admin makemessages --locale zh_Hans --ignore 'tests/*' --no-obsolete
 	$(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+
+# The benches are the bench/*.py scripts with a main(), found here by that
+# rather than listed: a new bench joins `make bench` and `make bench-smoke`
+# (hence CI) by being written, and cannot be forgotten in a list. The support
+# modules (harness.py, settings.py, urls.py, peer_admin.py) have no main().
+BENCHES := $(shell grep -l '^def main\b' bench/*.py)
+BENCH_SMOKES := $(BENCHES:%=smoke-%)
+
+# Full size, by hand: many minutes (the first run seeds var/bench/). One at a
+# time, as they time themselves; all of them, then fail naming any that failed.
+bench: $(VENV)/.run-deps
+	@failed=""; for bench in $(BENCHES); do \
+	  echo "::: $(PY) $$bench"; $(PY) $$bench || failed="$$failed $$bench"; \
+	done; test -z "$$failed" || { echo "!!! failed:$$failed" >&2; exit 1; }
+
+# Does every bench still work (CI)? Tiny throwaway data, speed not judged, so
+# two at a time (each has its own database and folder), each one's output in
+# one piece (-O); all run (-k), then it fails if any failed.
+bench-smoke: $(VENV)/.run-deps
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory -k -j2 -O $(BENCH_SMOKES); status=$$?; \
+	echo "::: $(words $(BENCHES)) bench smokes in $$(( $$(date +%s) - started ))s"; \
+	exit $$status
+
+.PHONY: $(BENCH_SMOKES)
+$(BENCH_SMOKES): smoke-%:
+	@echo "::: $(PY) $* --smoke"
+	@$(PY) $* --smoke
 
 bench-seed: $(VENV)/.run-deps
 	$(PY) bench/seed.py

@@ -1,1 +1,3 @@
-"""Benchmarks, run by hand (see each module's docstring)."""
+"""Benchmarks: one script each, its docstring says what it measures, its target
+and how to run it; ``harness.py`` is what they share. ``make bench`` runs them
+all, ``make bench-smoke`` checks that each still works (CI)."""

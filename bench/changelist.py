@@ -1,42 +1,39 @@
 """Benchmark: the kingadmin customer list against django.contrib.admin's.
 
-Target (issue: list speed): median time of kingadmin / Django admin <= 1.0 for
-the same page size, filter, search and sort on 100,000 customers and
-1,000,000 follow-ups. Run by hand:
+Target (issue: list speed): the geometric mean of the median times
+kingadmin / Django admin is at most 1.0, for the same page size, filter,
+search and sort, on 100,000 customers and 1,000,000 follow-ups. Run by hand:
 
     .venv/bin/python bench/changelist.py [--repeat N] [--per-page N]
     DATABASE_URL=postgres://... .venv/bin/python bench/changelist.py
+    .venv/bin/python bench/changelist.py --smoke   # works? (seconds; exit 1 if not)
 
-The database is DATABASE_URL if set, else ``var/bench/changelist.sqlite3``,
-kept between runs: it is migrated, and seed_demo tops it up only when it holds
-fewer customers or follow-ups than asked for. Django runs in this process
-with ``bench.settings`` (DEBUG as they say): the project's, plus Django's
-admin, which the project does not install. Both admins get the same requests
-through ``django.test.Client`` as the superuser ``admin``. Django admin's
-customer list is the peer of ``bench/peer_admin.py``, derived from kingadmin's
-CustomerAdmin (same columns, filters, search fields, ordering and
+Production mode (DEBUG=0, collected static files) and the database as
+bench/harness.py sets them up: DATABASE_URL if set, else
+``var/bench/changelist.sqlite3``, kept between runs and topped up by
+seed_demo only when it holds fewer customers or follow-ups than asked for.
+Settings ``bench.settings``: the project's plus Django's admin, which the
+project does not install. Both admins get the same requests through
+``django.test.Client`` as the superuser ``admin``, interleaved. Django
+admin's customer list is the peer of ``bench/peer_admin.py``, derived from
+kingadmin's CustomerAdmin (same columns, filters, search fields, ordering and
 ``list_select_related``); here it gets the page size and, to run at its
 fastest, ``show_full_result_count = False``. A scenario is compared only if
-both pages answer 200 and list the same rows in the same order. The report
-always exits 0.
+both pages answer 200 and list the same rows in the same order; the deep
+page is page 200, or the last page on less data. A full run exits 0; a smoke
+run exits 1 if a scenario is not comparable.
 """
 
-import argparse
 import math
-import os
 import re
 import statistics
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE = ROOT / "var" / "bench" / "changelist.sqlite3"
-SUPERUSER = "admin"
+import harness
+
 ROW_PK = re.compile(r'name="_selected_action" value="([^"]+)"')
+DEEP_PAGE = 200
 
 
 @dataclass
@@ -49,100 +46,19 @@ class Scenario:
     expect: dict = field(default_factory=dict)
 
 
-@dataclass
-class Result:
-    scenario: Scenario
-    problems: list[str] = field(default_factory=list)
-    kingadmin_ms: list[float] = field(default_factory=list)
-    django_ms: list[float] = field(default_factory=list)
-    kingadmin_queries: list[dict] = field(default_factory=list)
-    django_queries: list[dict] = field(default_factory=list)
-
-    @property
-    def comparable(self) -> bool:
-        return not self.problems
-
-    @property
-    def ratio(self) -> float:
-        return statistics.median(self.kingadmin_ms) / statistics.median(self.django_ms)
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}",
-        help="default: $DATABASE_URL, else %(default)s",
-    )
+def parse_args():
+    parser = harness.argument_parser(__doc__, repeat=15, warmup=2)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--followups", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--per-page", type=int, default=25)
     parser.add_argument(
         "--show-queries",
         action="store_true",
         help="print the SQL of one request per page, with its time",
     )
-    return parser.parse_args()
-
-
-def setup_django(database_url: str) -> None:
-    if database_url.startswith("sqlite:///"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    os.environ["DATABASE_URL"] = database_url
-    # Not setdefault: only these settings install Django's admin (the peer).
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    # The URLconf registers Django admin's peers of the kingadmin admins.
-    import bench.urls  # noqa: F401
-
-
-def ensure_data(customers: int, followups: int) -> None:
-    """Migrate, then seed only what is missing (seeding 100k rows takes minutes)."""
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.db import connections
-
-    from crm.models import Customer, CustomerFollowUp
-
-    call_command("migrate", verbosity=0)
-    have_customers = Customer.objects.count()
-    have_followups = CustomerFollowUp.objects.count()
-    has_superuser = get_user_model().objects.filter(username=SUPERUSER).exists()
-    more_customers = max(0, customers - have_customers)
-    more_followups = max(0, followups - have_followups)
-    if has_superuser and not more_customers and not more_followups:
-        print(f"Reusing {have_customers} customers, {have_followups} follow-ups.")
-        return
-    print(
-        f"Seeding {more_customers} customers and {more_followups} follow-ups "
-        f"(have {have_customers} and {have_followups})...",
-        flush=True,
+    return harness.parse_args(
+        parser, smoke={"customers": 300, "followups": 1000, "repeat": 2, "warmup": 1}
     )
-    # The seed runs in its own process; let it have the database to itself.
-    connections.close_all()
-    started = time.monotonic()
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "seed_demo",
-            "--quiet-logins",
-            "--customers",
-            str(more_customers),
-            "--followups",
-            str(more_followups),
-        ],
-        env=dict(os.environ),
-        check=True,
-    )
-    print(f"Seeded in {time.monotonic() - started:.1f}s.")
 
 
 def configure_django_admin(per_page: int):
@@ -174,22 +90,30 @@ def django_order_index(django_admin, user, name: str) -> int:
     return offset + list(django_admin.list_display).index(name)
 
 
-def build_scenarios(king, django_admin, user, per_page: int) -> list[Scenario]:
+def last_page(per_page: int, **filters) -> int:
+    from crm.models import Customer
+
+    return max(1, math.ceil(Customer.objects.filter(**filters).count() / per_page))
+
+
+def build_scenarios(django_admin, user, per_page: int) -> list[Scenario]:
     king_base = {"per_page": per_page}
     created_desc = django_order_index(django_admin, user, "created_at")
+    qq_page = min(3, last_page(per_page, source="qq_group"))
+    deep = min(DEEP_PAGE, last_page(per_page))
     return [
         Scenario("list, page 1, default sort", {**king_base}, {}),
         Scenario(
-            "source=qq_group, -created_at, p3",
-            {**king_base, "source": "qq_group", "o": "-created_at", "p": 3},
-            {"source__exact": "qq_group", "o": f"-{created_desc}", "p": 3},
+            f"source=qq_group, -created_at, p{qq_page}",
+            {**king_base, "source": "qq_group", "o": "-created_at", "p": qq_page},
+            {"source__exact": "qq_group", "o": f"-{created_desc}", "p": qq_page},
             expect={
                 "kingadmin": "bi-caret-down-fill",
                 "Django": "column-created_at sorted descending",
             },
         ),
         Scenario("search 王, page 1", {**king_base, "q": "王"}, {"q": "王"}),
-        Scenario("list, page 200", {**king_base, "p": 200}, {"p": 200}),
+        Scenario(f"list, page {deep}", {**king_base, "p": deep}, {"p": deep}),
     ]
 
 
@@ -197,164 +121,104 @@ def url(base: str, params: dict) -> str:
     return f"{base}?{urlencode(params)}" if params else base
 
 
-def get(client, path: str):
-    started = time.perf_counter()
-    response = client.get(path)
-    elapsed = (time.perf_counter() - started) * 1000
-    return response, elapsed
+def same_rows_problems(scenario: Scenario, king_response, django_response) -> list:
+    """Return why the two pages do not show the same thing (none: comparable)."""
+    from crm.models import Customer
 
-
-def check_same_rows(result: Result, king_response, django_response) -> None:
-    for name, response in (("kingadmin", king_response), ("Django", django_response)):
-        if response.status_code != 200:
-            where = response.get("Location", "")
-            result.problems.append(
-                f"{name} answered {response.status_code} {where}".rstrip()
-            )
-    if result.problems:
-        return
-    king_pks = ROW_PK.findall(king_response.content.decode())
-    django_pks = ROW_PK.findall(django_response.content.decode())
+    problems = harness.status_problems(kingadmin=king_response, Django=django_response)
+    if problems:
+        return problems
+    pages = {
+        "kingadmin": king_response.content.decode(),
+        "Django": django_response.content.decode(),
+    }
+    king_pks = ROW_PK.findall(pages["kingadmin"])
+    django_pks = ROW_PK.findall(pages["Django"])
     if not king_pks:
-        result.problems.append("kingadmin lists no rows")
-    elif king_pks != django_pks:
-        result.problems.append(
-            f"different rows: kingadmin {king_pks[:3]}..., Django {django_pks[:3]}..."
-        )
-    for label, response in (
-        ("kingadmin", king_response),
-        ("Django", django_response),
-    ):
-        text = result.scenario.expect.get(label)
-        if text and text not in response.content.decode():
-            result.problems.append(f"{label} page lacks {text!r}")
-    if not result.problems:
-        from crm.models import Customer
-
-        name = Customer.objects.get(pk=king_pks[0]).name
-        for label, response in (
-            ("kingadmin", king_response),
-            ("Django", django_response),
-        ):
-            if name not in response.content.decode():
-                result.problems.append(f"{label} page lacks first row name {name!r}")
+        return ["kingadmin lists no rows"]
+    if king_pks != django_pks:
+        return [f"different rows: kingadmin {king_pks[:3]}..., Django {django_pks[:3]}"]
+    for side, text in scenario.expect.items():
+        if text not in pages[side]:
+            problems.append(f"{side} page lacks {text!r}")
+    name = Customer.objects.get(pk=king_pks[0]).name
+    for side, page in pages.items():
+        if name not in page:
+            problems.append(f"{side} page lacks first row name {name!r}")
+    return problems
 
 
-def count_queries(path: str, client) -> list[dict]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        client.get(path)
-    return list(captured.captured_queries)
-
-
-def run(client, scenarios, paths, repeat: int, warmup: int) -> list[Result]:
-    results = []
-    for scenario in scenarios:
-        king_path = url(paths["kingadmin"], scenario.kingadmin)
-        django_path = url(paths["django"], scenario.django)
-        result = Result(scenario)
-        results.append(result)
-        king_response, _ = get(client, king_path)
-        django_response, _ = get(client, django_path)
-        check_same_rows(result, king_response, django_response)
-        if not result.comparable:
-            continue
-        for _ in range(warmup):
-            get(client, king_path)
-            get(client, django_path)
-        # Alternate the two, so that drift (caches, other load) hits both alike.
-        for _ in range(repeat):
-            result.kingadmin_ms.append(get(client, king_path)[1])
-            result.django_ms.append(get(client, django_path)[1])
-        result.kingadmin_queries = count_queries(king_path, client)
-        result.django_queries = count_queries(django_path, client)
-    return results
-
-
-def report(results: list[Result], show_queries: bool) -> None:
-    header = (
-        f"{'scenario':<36} {'kingadmin ms':>12} {'Django ms':>10} {'ratio':>6} "
-        f"{'k queries':>9} {'D queries':>9}"
+def measure(client, scenario: Scenario, paths: dict, args) -> harness.Row:
+    king_path = url(paths["kingadmin"], scenario.kingadmin)
+    django_path = url(paths["django"], scenario.django)
+    row = harness.Row(scenario.label)
+    row.problems = same_rows_problems(
+        scenario, client.get(king_path), client.get(django_path)
     )
-    print(header)
-    print("-" * len(header))
-    ratios = []
-    for result in results:
-        label = result.scenario.label
-        if not result.comparable:
-            print(f"{label:<36} NOT COMPARABLE: {'; '.join(result.problems)}")
-            continue
-        ratios.append(result.ratio)
-        print(
-            f"{label:<36} {statistics.median(result.kingadmin_ms):>12.1f} "
-            f"{statistics.median(result.django_ms):>10.1f} {result.ratio:>6.2f} "
-            f"{len(result.kingadmin_queries):>9} {len(result.django_queries):>9}"
-        )
-    print("-" * len(header))
-    if ratios:
-        geomean = math.exp(statistics.fmean(math.log(r) for r in ratios))
-        verdict = "met" if geomean <= 1.0 else "NOT met"
-        print(f"{'geometric mean ratio':<36} {geomean:>31.2f}")
-        print(f"target: ratio <= 1.0 ({verdict}; scenarios over it: ", end="")
-        over = [r.scenario.label for r in results if r.comparable and r.ratio > 1.0]
-        print(f"{', '.join(over) or 'none'})")
-    else:
-        print("target: ratio <= 1.0 (no scenario was comparable)")
-    if show_queries:
-        for result in results:
-            for name, queries in (
-                ("kingadmin", result.kingadmin_queries),
-                ("Django", result.django_queries),
-            ):
-                print(f"\n== {result.scenario.label} / {name}")
-                for query in queries:
-                    print(f"  [{float(query['time']) * 1000:7.2f} ms] {query['sql']}")
+    if row.problems:
+        return row
+    row.timing = harness.interleave(
+        lambda: client.get(king_path),
+        lambda: client.get(django_path),
+        repeat=args.repeat,
+        warmup=args.warmup,
+    )
+    king_queries = harness.queries_of(client, king_path)
+    django_queries = harness.queries_of(client, django_path)
+    row.extra = {"A queries": len(king_queries), "B queries": len(django_queries)}
+    if args.show_queries:
+        harness.print_queries(f"{scenario.label} / kingadmin", king_queries)
+        harness.print_queries(f"{scenario.label} / Django", django_queries)
+    return row
+
+
+def print_target(rows: list[harness.Row], env: harness.Environment) -> None:
+    ratios = [row.timing.ratio for row in rows if row.timing]
+    if not ratios:
+        harness.print_target("geometric mean of A/B <= 1.0", met=None, env=env)
+        return
+    geomean = math.exp(statistics.fmean(math.log(ratio) for ratio in ratios))
+    over = [row.label for row in rows if row.timing and row.timing.ratio > 1.0]
+    harness.print_target(
+        f"geometric mean of A/B {geomean:.2f} <= 1.0 (scenarios over 1.0: "
+        f"{', '.join(over) or 'none'})",
+        met=geomean <= 1.0,
+        env=env,
+    )
 
 
 def main() -> int:
     args = parse_args()
-    setup_django(args.database_url)
-    ensure_data(args.customers, args.followups)
+    with harness.production(args, "changelist", settings="bench.settings") as env:
+        harness.ensure_demo(customers=args.customers, followups=args.followups)
 
-    import django
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test import Client
-    from django.urls import reverse
+        from django.contrib.auth import get_user_model
+        from django.urls import reverse
 
-    import kingadmin
-    from crm.models import Customer, CustomerFollowUp
+        import kingadmin
+        from crm.models import Customer, CustomerFollowUp
 
-    if "testserver" not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    king = kingadmin.site.get_model_admin(Customer)
-    if args.per_page not in king.list_per_page_choices:
-        print(f"--per-page must be one of {king.list_per_page_choices}.")
-        return 0
-    user = get_user_model().objects.get(username=SUPERUSER)
-    django_admin = configure_django_admin(args.per_page)
-    client = Client()
-    client.force_login(user)
-    paths = {
-        "kingadmin": king.url("changelist"),
-        "django": reverse("admin:crm_customer_changelist"),
-    }
-    scenarios = build_scenarios(king, django_admin, user, args.per_page)
-
-    print(
-        f"{connection.vendor} {connection.settings_dict['NAME']}; "
-        f"Django {django.get_version()}, DEBUG={settings.DEBUG}; "
-        f"{Customer.objects.count()} customers, "
-        f"{CustomerFollowUp.objects.count()} follow-ups; "
-        f"{args.per_page} per page, median of {args.repeat} "
-        f"(after {args.warmup} warm-up)\n"
-    )
-    results = run(client, scenarios, paths, args.repeat, args.warmup)
-    report(results, args.show_queries)
-    return 0
+        king = kingadmin.site.get_model_admin(Customer)
+        if args.per_page not in king.list_per_page_choices:
+            print(f"--per-page must be one of {king.list_per_page_choices}.")
+            return 2
+        django_admin = configure_django_admin(args.per_page)
+        client = harness.logged_in_client()
+        paths = {
+            "kingadmin": king.url("changelist"),
+            "django": reverse("admin:crm_customer_changelist"),
+        }
+        user = get_user_model().objects.get(username=harness.SUPERUSER)
+        scenarios = build_scenarios(django_admin, user, args.per_page)
+        print(
+            f"{Customer.objects.count()} customers, "
+            f"{CustomerFollowUp.objects.count()} follow-ups; {args.per_page} per "
+            f"page; {args.repeat} runs each after {args.warmup} warm-up"
+        )
+        rows = [measure(client, scenario, paths, args) for scenario in scenarios]
+        harness.print_table(rows, a="kingadmin", b="Django admin")
+        print_target(rows, env)
+        return harness.exit_status(env, rows)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Benchmark: the consultant and teacher pickers with 100,000 student accounts.
 
 Issue 10: the pickers list members of the role only and stay fast however
-many student accounts there are. Times, as the superuser ``admin``, median of
-interleaved runs:
+many student accounts there are. Target: kingadmin no slower than Django
+admin in any scenario (A/B <= 1.0). Times, as the superuser ``admin``,
+median of interleaved runs:
 
 - the class change page (teachers: autocomplete, the chosen ones rendered);
 - the customer list (the consultant filter lists the sales);
+- the customer add page (the consultant select);
 - the autocomplete endpoint (teachers, consultants);
 
 each next to Django admin's equivalent page. Django's admin is installed by
@@ -14,34 +16,30 @@ each next to Django admin's equivalent page. Django's admin is installed by
 filter on the customer list); one scenario gives its class page
 filter_horizontal teachers instead, the widget listing every account. Django
 admin offers every account (it has no role narrowing), so its pages are not
-the same content: the "D rows" column says how many accounts each page lists.
+the same content: the "B rows" column says how many accounts each page lists.
 Run by hand:
 
     .venv/bin/python bench/pickers.py [--users N] [--repeat N]
-    .venv/bin/python bench/pickers.py --users 2000 --repeat 3   # smoke run
     DATABASE_URL=postgres://... .venv/bin/python bench/pickers.py
+    .venv/bin/python bench/pickers.py --smoke   # works? (seconds; exit 1 if not)
 
-The database is DATABASE_URL if set, else ``var/bench/pickers.sqlite3``, kept
-between runs: it is migrated, the demo data loaded (seed_demo, without
-generated leads) and student accounts (each with its customer record and the
-Student role) are added with bulk_create until there are ``--users``. The
-report always exits 0.
+Production mode (DEBUG=0, collected static files) and the database as
+bench/harness.py sets them up: DATABASE_URL if set, else
+``var/bench/pickers.sqlite3``, kept between runs: migrated, the demo data
+loaded (seed_demo, without generated leads) and student accounts (each with
+its customer record and the Student role) added with bulk_create until there
+are ``--users`` (with DATABASE_URL, they join the other benches' data). A full
+run exits 0; a smoke run exits 1 if a page answers other than 200.
 """
 
-import argparse
-import os
 import random
 import re
-import statistics
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE = ROOT / "var" / "bench" / "pickers.sqlite3"
-SUPERUSER = "admin"
+import harness
+
 STUDENT_PREFIX = "bench_student_"
 BATCH = 5_000
 JSON_ROW = re.compile(r'"id": ?"')
@@ -79,30 +77,9 @@ class Scenario:
     django_options: dict = field(default_factory=dict)
 
 
-@dataclass
-class Result:
-    scenario: Scenario
-    kingadmin_ms: list[float] = field(default_factory=list)
-    django_ms: list[float] = field(default_factory=list)
-    kingadmin_queries: int = 0
-    django_queries: int = 0
-    kingadmin_rows: int = 0
-    django_rows: int = 0
-    kingadmin_kb: float = 0.0
-    django_kb: float = 0.0
-    problems: list[str] = field(default_factory=list)
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}",
-        help="default: $DATABASE_URL, else %(default)s",
-    )
+def parse_args():
+    parser = harness.argument_parser(__doc__, repeat=9, warmup=1)
     parser.add_argument("--users", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument(
         "--budget",
         type=float,
@@ -114,39 +91,18 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="print the SQL of one kingadmin request per scenario, with its time",
     )
-    return parser.parse_args()
-
-
-def setup_django(database_url: str) -> None:
-    if database_url.startswith("sqlite:///"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    os.environ["DATABASE_URL"] = database_url
-    # Not setdefault: only these settings install Django's admin (the peer).
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    # The URLconf registers Django admin's peers of the kingadmin admins.
-    import bench.urls  # noqa: F401
+    return harness.parse_args(parser, smoke={"users": 300, "repeat": 2, "warmup": 1})
 
 
 def ensure_data(users: int) -> None:
-    """Migrate, load the demo, then add the missing student accounts."""
+    """Load the demo, then add the missing student accounts."""
     from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-    from django.core.management import call_command
     from django.db import transaction
 
     from accounts.models import Role, User
-    from crm.demo_data import seed_demo
     from crm.models import Customer
 
-    call_command("migrate", verbosity=0)
-    if not User.objects.filter(username=SUPERUSER).exists():
-        print("Loading the demo data...", flush=True)
-        seed_demo()
+    harness.ensure_demo()
     have = User.objects.filter(username__startswith=STUDENT_PREFIX).count()
     missing = max(0, users - have)
     if not missing:
@@ -255,7 +211,7 @@ def build_scenarios(klass) -> list[Scenario]:
     consultant = {"app_label": "crm", "model_name": "customer"}
     return [
         Scenario(
-            "class page, D: filter_horizontal",
+            "class page (B: filter_horizontal)",
             king("change", ClassList, klass.pk),
             reverse("admin:crm_classlist_change", args=[klass.pk]),
             (options_of("teachers"), options_of("teachers")),
@@ -267,7 +223,7 @@ def build_scenarios(klass) -> list[Scenario]:
             },
         ),
         Scenario(
-            "class page, D: autocomplete",
+            "class page (B: autocomplete)",
             king("change", ClassList, klass.pk),
             reverse("admin:crm_classlist_change", args=[klass.pk]),
             (options_of("teachers"), options_of("teachers")),
@@ -307,129 +263,76 @@ def build_scenarios(klass) -> list[Scenario]:
     ]
 
 
-def get(client, path: str):
-    started = time.perf_counter()
-    response = client.get(path)
-    return response, (time.perf_counter() - started) * 1000
-
-
-def count_queries(client, path: str) -> list[dict]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        client.get(path)
-    return list(captured.captured_queries)
-
-
-def run(client, scenarios, args) -> list[Result]:
-    results = []
-    for scenario in scenarios:
-        result = Result(scenario)
-        results.append(result)
-        with django_options(scenario.django_options):
-            measure(client, scenario, result, args)
-        print(".", end="", flush=True)
-    print()
-    return results
-
-
-def measure(client, scenario: Scenario, result: Result, args) -> None:
+def measure(client, scenario: Scenario, args) -> harness.Row:
     """Time one scenario: both pages, interleaved; count queries and rows."""
-    king, _ = get(client, scenario.kingadmin)
-    django, _ = get(client, scenario.django)
-    for name, response in (("kingadmin", king), ("Django", django)):
-        if response.status_code != 200:
-            result.problems.append(f"{name} answered {response.status_code}")
-    if result.problems:
-        return
+    row = harness.Row(scenario.label)
+    king = client.get(scenario.kingadmin)
+    django = client.get(scenario.django)
+    row.problems = harness.status_problems(kingadmin=king, Django=django)
+    if row.problems:
+        return row
     count_king, count_django = scenario.rows
-    result.kingadmin_rows = count_king(king.content.decode())
-    result.django_rows = count_django(django.content.decode())
-    result.kingadmin_kb = len(king.content) / 1024
-    result.django_kb = len(django.content) / 1024
-    for _ in range(args.warmup):
-        get(client, scenario.kingadmin)
-        get(client, scenario.django)
-    started = time.monotonic()
-    for i in range(args.repeat):
-        # Alternate the two, so that drift (caches, load) hits both alike.
-        result.kingadmin_ms.append(get(client, scenario.kingadmin)[1])
-        result.django_ms.append(get(client, scenario.django)[1])
-        if i >= 2 and time.monotonic() - started > args.budget:
-            break
-    result.kingadmin_queries = len(count_queries(client, scenario.kingadmin))
-    result.django_queries = len(count_queries(client, scenario.django))
-
-
-def report(results: list[Result]) -> None:
-    header = (
-        f"{'scenario':<36} {'kingadmin ms':>12} {'Django ms':>10} {'ratio':>7} "
-        f"{'k rows':>6} {'D rows':>7} {'k KB':>7} {'D KB':>8} "
-        f"{'k q':>4} {'D q':>4} {'runs':>4}"
+    row.timing = harness.interleave(
+        lambda: client.get(scenario.kingadmin),
+        lambda: client.get(scenario.django),
+        repeat=args.repeat,
+        warmup=args.warmup,
+        budget=args.budget,
     )
-    print(header)
-    print("-" * len(header))
-    for result in results:
-        label = result.scenario.label
-        if result.problems:
-            print(f"{label:<36} NOT MEASURED: {'; '.join(result.problems)}")
-            continue
-        king = statistics.median(result.kingadmin_ms)
-        django = statistics.median(result.django_ms)
-        print(
-            f"{label:<36} {king:>12.1f} {django:>10.1f} {king / django:>7.3f} "
-            f"{result.kingadmin_rows:>6} {result.django_rows:>7} "
-            f"{result.kingadmin_kb:>7.0f} {result.django_kb:>8.0f} "
-            f"{result.kingadmin_queries:>4} {result.django_queries:>4} "
-            f"{len(result.kingadmin_ms):>4}"
-        )
-    print("-" * len(header))
-    print(
-        "rows: accounts the page offers (options of a select or a filter, JSON "
-        "results); kingadmin's are members of the role, Django's any account."
-    )
+    row.extra = {
+        "A rows": count_king(king.content.decode()),
+        "B rows": count_django(django.content.decode()),
+        "A KB": f"{len(king.content) / 1024:.0f}",
+        "B KB": f"{len(django.content) / 1024:.0f}",
+        "A q": len(harness.queries_of(client, scenario.kingadmin)),
+        "B q": len(harness.queries_of(client, scenario.django)),
+    }
+    return row
 
 
 def main() -> int:
     args = parse_args()
-    setup_django(args.database_url)
-    ensure_data(args.users)
+    with harness.production(args, "pickers", settings="bench.settings") as env:
+        ensure_data(args.users)
 
-    import django
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test import Client
+        from django.contrib.auth import get_user_model
 
-    from crm.models import ClassList, Customer
+        from crm.models import ClassList, Customer
 
-    if "testserver" not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    configure_django_admin()
-    User = get_user_model()
-    user = User.objects.get(username=SUPERUSER)
-    client = Client()
-    client.force_login(user)
-    klass = ClassList.objects.filter(teachers__isnull=False).order_by("pk").first()
-    scenarios = build_scenarios(klass)
-
-    print(
-        f"{connection.vendor} {connection.settings_dict['NAME']}; "
-        f"Django {django.get_version()}, DEBUG={settings.DEBUG}; "
-        f"{User.objects.count()} accounts "
-        f"({User.objects.filter(username__startswith=STUDENT_PREFIX).count()} "
-        f"generated students), {Customer.objects.count()} customers; median of "
-        f"up to {args.repeat} runs (after {args.warmup} warm-up)\n"
-    )
-    results = run(client, scenarios, args)
-    report(results)
-    if args.show_queries:
+        configure_django_admin()
+        User = get_user_model()
+        client = harness.logged_in_client()
+        klass = ClassList.objects.filter(teachers__isnull=False).order_by("pk").first()
+        scenarios = build_scenarios(klass)
+        print(
+            f"{User.objects.count()} accounts "
+            f"({User.objects.filter(username__startswith=STUDENT_PREFIX).count()} "
+            f"generated students), {Customer.objects.count()} customers; up to "
+            f"{args.repeat} runs each after {args.warmup} warm-up"
+        )
+        rows = []
         for scenario in scenarios:
-            print(f"\n== {scenario.label} / kingadmin")
-            for query in count_queries(client, scenario.kingadmin):
-                print(f"  [{float(query['time']) * 1000:7.2f} ms] {query['sql']}")
-    return 0
+            with django_options(scenario.django_options):
+                rows.append(measure(client, scenario, args))
+        harness.print_table(rows, a="kingadmin", b="Django admin")
+        print(
+            "rows: accounts the page offers (options of a select or a filter, JSON "
+            "results); kingadmin's are members of the role, Django's any account."
+        )
+        over = [row.label for row in rows if row.timing and row.timing.ratio > 1.0]
+        measured = all(row.timing for row in rows)
+        harness.print_target(
+            f"A/B <= 1.0 in every scenario (over it: {', '.join(over) or 'none'})",
+            met=not over if measured else None,
+            env=env,
+        )
+        if args.show_queries:
+            for scenario in scenarios:
+                harness.print_queries(
+                    f"{scenario.label} / kingadmin",
+                    harness.queries_of(client, scenario.kingadmin),
+                )
+        return harness.exit_status(env, rows)
 
 
 if __name__ == "__main__":

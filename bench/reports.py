@@ -1,44 +1,46 @@
 """Benchmark: the sales report page against the same aggregates as raw SQL.
 
 Targets (issue 6): the one-year report page under 1 s on SQLite, and the
-ratio page / SQL under 2. Run by hand:
+ratio page / SQL under 2 for every period. Run by hand:
 
-    .venv/bin/python bench/reports.py [--repeat N]
+    .venv/bin/python bench/reports.py [--repeat N] [--payments N]
     DATABASE_URL=postgres://... .venv/bin/python bench/reports.py
+    .venv/bin/python bench/reports.py --smoke   # works? (seconds; exit 1 if not)
 
-The database is DATABASE_URL if set, else ``var/bench/changelist.sqlite3``
-(seeded by bench/changelist.py with 100,000 customers and 1,000,000
-follow-ups); this script adds payments with ``bulk_create`` until there are
-``--payments`` of them. The page is fetched with ``django.test.Client`` as the
-superuser ``admin`` (every campus); the SQL is the report's six grouped
-queries written by hand, run through the same connection. The report always
-exits 0.
+Production mode (DEBUG=0, collected static files) and the database as
+bench/harness.py sets them up: DATABASE_URL if set, else
+``var/bench/changelist.sqlite3``, the database of bench/changelist.py (kept
+between runs, topped up by seed_demo to 100,000 customers and 1,000,000
+follow-ups only when it holds fewer); this bench adds payments with
+``bulk_create`` until there are ``--payments`` of them. A is the page,
+fetched with ``django.test.Client`` as the superuser ``admin`` (every
+campus); B is the report's six grouped queries written by hand in SQL, run
+through the same connection; the two alternate. A period is compared only if
+its page answers 200 with the revenue table. A full run exits 0; a smoke run
+exits 1 if a period is not comparable.
 """
 
-import argparse
-import os
 import random
-import statistics
-import sys
-import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from changelist import DEFAULT_SQLITE, SUPERUSER, setup_django
+import harness
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}",
-    )
+def parse_args():
+    parser = harness.argument_parser(__doc__, repeat=9, warmup=1)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--followups", type=int, default=1_000_000)
     parser.add_argument("--payments", type=int, default=50_000)
-    parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--warmup", type=int, default=1)
-    return parser.parse_args()
+    return harness.parse_args(
+        parser,
+        smoke={
+            "customers": 300,
+            "followups": 1000,
+            "payments": 500,
+            "repeat": 2,
+            "warmup": 1,
+        },
+    )
 
 
 def ensure_payments(wanted: int) -> None:
@@ -54,8 +56,7 @@ def ensure_payments(wanted: int) -> None:
         return
     enrollments = list(Enrollment.objects.values_list("pk", "consultant_id"))
     if not enrollments:
-        print("No enrollments to attach payments to: run seed_demo first.")
-        return
+        raise RuntimeError("The demo has no enrollments to attach payments to.")
     rng = random.Random(6)
     now = timezone.now()
     kinds = ["deposit"] * 3 + ["tuition"] * 6 + ["refund"]
@@ -175,67 +176,63 @@ def hand_written_sql(since: date, until: date, stale_days: int) -> list:
     return results
 
 
-def timed(function, repeat: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        function()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+def measure(client, url: str, period: str, args) -> harness.Row:
+    from django.conf import settings
+    from django.utils import timezone
+
+    from crm.report_forms import period_dates
+
+    row = harness.Row(period)
+    since, until = period_dates(period, timezone.localdate())
+    response = client.get(url, {"period": period})
+    row.problems = harness.status_problems(page=response)
+    if not row.problems and b"revenue-net" not in response.content:
+        row.problems.append("the page lacks the revenue table (revenue-net)")
+    if row.problems:
+        return row
+    row.timing = harness.interleave(
+        lambda: client.get(url, {"period": period}),
+        lambda: hand_written_sql(since, until, settings.CRM_STALE_LEAD_DAYS),
+        repeat=args.repeat,
+        warmup=args.warmup,
+    )
+    return row
 
 
 def main() -> int:
     args = parse_args()
-    setup_django(args.database_url)
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test import Client
-    from django.urls import reverse
-    from django.utils import timezone
+    with harness.production(args, "reports", database="changelist") as env:
+        harness.ensure_demo(customers=args.customers, followups=args.followups)
+        ensure_payments(args.payments)
 
-    from crm.models import Customer, CustomerFollowUp, Payment
-    from crm.report_forms import period_dates
+        from django.db import connection
+        from django.urls import reverse
 
-    ensure_payments(args.payments)
-    user = get_user_model().objects.filter(username=SUPERUSER).first()
-    if user is None:
-        print(f"No superuser {SUPERUSER!r}: run bench/changelist.py first.")
-        return 0
-    client = Client()
-    client.force_login(user)
-    url = reverse("crm:reports")
-    today = timezone.localdate()
-    print(
-        f"{connection.vendor}: {Customer.objects.count()} customers, "
-        f"{CustomerFollowUp.objects.count()} follow-ups, "
-        f"{Payment.objects.count()} payments; median of {args.repeat} runs."
-    )
-    print(f"{'period':<8} {'page ms':>9} {'SQL ms':>9} {'ratio':>6}")
-    for period in ("month", "year"):
-        since, until = period_dates(period, today)
-        response = client.get(url, {"period": period})
-        if response.status_code != 200 or b"revenue-net" not in response.content:
-            print(f"{period}: the page answered {response.status_code}; skipped.")
-            continue
-        page_ms = timed(
-            lambda period=period: client.get(url, {"period": period}),
-            args.repeat,
-            args.warmup,
+        from crm.models import Customer, CustomerFollowUp, Payment
+
+        client = harness.logged_in_client()
+        url = reverse("crm:reports")
+        print(
+            f"{Customer.objects.count()} customers, "
+            f"{CustomerFollowUp.objects.count()} follow-ups, "
+            f"{Payment.objects.count()} payments; {args.repeat} runs each after "
+            f"{args.warmup} warm-up"
         )
-        sql_ms = timed(
-            lambda since=since, until=until: hand_written_sql(
-                since, until, settings.CRM_STALE_LEAD_DAYS
-            ),
-            args.repeat,
-            args.warmup,
+        rows = [measure(client, url, period, args) for period in ("month", "year")]
+        harness.print_table(rows, a="report page", b="hand-written SQL")
+        measured = [row for row in rows if row.timing]
+        year = next((row for row in measured if row.label == "year"), None)
+        met = None
+        if year and len(measured) == len(rows):
+            fast_enough = connection.vendor != "sqlite" or year.timing.a_median < 1000
+            met = fast_enough and all(row.timing.ratio < 2 for row in measured)
+        harness.print_target(
+            "year page under 1 s on SQLite, and A/B under 2 for every period",
+            met=met,
+            env=env,
         )
-        page, sql = statistics.median(page_ms), statistics.median(sql_ms)
-        print(f"{period:<8} {page:>9.1f} {sql:>9.1f} {page / sql:>6.2f}")
-    return 0
+        return harness.exit_status(env, rows)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
