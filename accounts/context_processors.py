@@ -11,7 +11,11 @@ def navigation(request: HttpRequest) -> dict:
         return {"nav_menu": [], "unread_notifications": 0}
     return {
         "nav_menu": SimpleLazyObject(
-            lambda: user_menu(user=user, path=request.get_full_path())
+            lambda: user_menu(
+                user=user,
+                path=request.get_full_path(),
+                session=getattr(request, "session", None),
+            )
         ),
         "unread_notifications": unread_count(user=user),
     }

@@ -165,6 +165,27 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
 
+class MenuStamp(models.Model):
+    """One row whose value changes whenever anybody's menu may have changed.
+
+    A request loads it with its user (a scalar subquery of the user's query,
+    ``RoleBackend.get_user``); the session keeps the user's menu rows with
+    the stamp they were read under and reads them again only when the stamp
+    moved (``accounts.selectors.user_menu``). Menus, a role's menus and a
+    user's roles move it (``accounts.signals``). A stale menu could only show
+    or hide a link: every page decides access itself.
+    """
+
+    value = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("menu stamp")
+        verbose_name_plural = _("menu stamps")
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class Notification(models.Model):
     """An in-app message to one user (duplicate lead, new submission, answer...)."""
 

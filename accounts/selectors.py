@@ -97,25 +97,57 @@ def _item(menu: Menu) -> MenuItem:
     )
 
 
-def user_menu(*, user: User, path: str = "") -> list[MenuItem]:
+MENU_FIELDS = ("pk", "name", "url_type", "url", "icon", "order", "parent_id")
+SESSION_MENUS = "accounts.menus"
+
+
+def _menu_rows(user: User, session) -> list[Menu]:
+    """Return the menus of the user's roles, each with its parent loaded."""
+    from accounts.backends import MENU_STAMP
+
+    stamp = getattr(user, MENU_STAMP, None)
+    cached = session.get(SESSION_MENUS) if session is not None else None
+    if stamp and cached and cached["stamp"] == stamp and cached["user"] == user.pk:
+        rows = cached["rows"]
+    else:
+        menus = (
+            Menu.objects.filter(roles__users=user)
+            .select_related("parent")
+            .order_by("order", "pk")
+            .distinct()
+        )
+        rows = []
+        for menu in menus:
+            rows.append([getattr(menu, name) for name in MENU_FIELDS])
+            if menu.parent_id is not None:
+                rows[-1].append([getattr(menu.parent, name) for name in MENU_FIELDS])
+        if session is not None and stamp:
+            session[SESSION_MENUS] = {"stamp": stamp, "user": user.pk, "rows": rows}
+    return [_menu_of(row) for row in rows]
+
+
+def _menu_of(row: list) -> Menu:
+    menu = Menu(**dict(zip(MENU_FIELDS, row, strict=False)))
+    if len(row) > len(MENU_FIELDS):
+        menu.parent = _menu_of(row[-1])
+    return menu
+
+
+def user_menu(*, user: User, path: str = "", session=None) -> list[MenuItem]:
     """Return the user's menu tree (roles -> menus), de-duplicated and ordered.
 
     A sub-menu granted without its parent still appears under the parent's
     heading. Entries whose URL cannot be built, or whose page the permission
     rules would refuse the user, are left out, and so are empty headings. The
-    entry whose URL is the longest prefix of ``path`` is active.
+    entry whose URL is the longest prefix of ``path`` is active. With the
+    request's ``session``, the menu rows are read once per menu stamp
+    (``MenuStamp``); what the user may open is decided on every call.
     """
     if not user.is_authenticated:
         return []
-    menus = (
-        Menu.objects.filter(roles__users=user)
-        .select_related("parent")
-        .order_by("order", "pk")
-        .distinct()
-    )
     top: dict[int, MenuItem] = {}
     children: dict[int, dict[int, MenuItem]] = {}
-    for menu in menus:
+    for menu in _menu_rows(user, session):
         if menu.parent_id is None:
             top.setdefault(menu.pk, _item(menu))
         else:
@@ -204,7 +236,16 @@ def home_url(*, user: User) -> str | None:
 
 
 def unread_count(*, user: User) -> int:
-    """Return how many unread notifications ``user`` has."""
+    """Return how many unread notifications ``user`` has.
+
+    A user loaded for the request (``RoleBackend.get_user``) carries the
+    count already; any other user costs a query.
+    """
+    from accounts.backends import UNREAD
+
+    known = getattr(user, UNREAD, None)
+    if known is not None:
+        return known
     return Notification.objects.filter(recipient=user, is_read=False).count()
 
 

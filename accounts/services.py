@@ -1,6 +1,7 @@
 """Writes about users: in-app notifications (and their e-mail copies), roles."""
 
 from collections.abc import Iterable
+from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -9,7 +10,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Menu, Notification, Role, User
+from accounts.backends import UNREAD
+from accounts.models import Menu, MenuStamp, Notification, Role, User
 from kingadmin.history import log_addition, log_change, snapshot
 
 # The fields of a role the permission page sets, as its history names them.
@@ -42,12 +44,20 @@ def notification_send(
     return notification
 
 
+def menu_stamp_bump() -> None:
+    """Say that menus may have changed: each session reads its menu again."""
+    MenuStamp.objects.update_or_create(pk=1, defaults={"value": uuid4().hex})
+
+
 def notification_mark_read(*, user: User, notification_ids=None) -> int:
     """Mark ``user``'s notifications (all, or the given ids) read; return how many."""
     unread = Notification.objects.filter(recipient=user, is_read=False)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
-    return unread.update(is_read=True)
+    marked = unread.update(is_read=True)
+    # The count loaded with the request's user is out of date now.
+    user.__dict__.pop(UNREAD, None)
+    return marked
 
 
 def role_permissions_set(

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from functools import cached_property, reduce
 from urllib.parse import urlencode
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import RawSQL
 from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import SafeData, SafeString
 from django.utils.text import capfirst
@@ -37,6 +38,7 @@ PER_PAGE_VAR = "per_page"
 EXPORT_FORMAT_VAR = "format"
 RESERVED_VARS = frozenset({PAGE_VAR, SEARCH_VAR, ORDER_VAR, PER_PAGE_VAR})
 MAX_SEARCH_LENGTH = 200
+COUNT_ALIAS = "_kingadmin_count"  # the capped count, riding on the page's rows
 NAMING_FIELDS = frozenset({"name", "title", "username", "display_name"})
 
 
@@ -398,20 +400,57 @@ class ChangeList:
 
     # -- pages
     def _paginate(self) -> None:
-        limit = self.model_admin.count_limit
-        # Counting at most limit+1 rows keeps the page fast on huge tables.
-        counted = self.queryset.order_by().values("pk")[: limit + 1].count()
-        self.count_capped = counted > limit
-        self.result_count = min(counted, limit)
-        self.num_pages = max(1, -(-self.result_count // self.per_page))
         try:
             page = int(self.params.get(PAGE_VAR, "1"))
         except ValueError:
             page = 1
-        self.page_num = min(max(page, 1), self.num_pages)
-        offset = (self.page_num - 1) * self.per_page
-        self.result_list = list(self.queryset[offset : offset + self.per_page])
+        # No page lies past the counted window (count_limit + 1 rows).
+        last_possible = -(-(self.model_admin.count_limit + 1) // self.per_page)
+        page = min(max(page, 1), last_possible)
+        rows, counted = self._page_and_count(page)
+        if rows is None:
+            # Past the last page (or a queryset the count cannot ride on):
+            # count alone, then show the nearest page.
+            counted = self._capped_count().count()
+        elif not rows and page > 1:
+            counted = self._capped_count().count()  # past the end: where is it?
+            rows = None
+        self.count_capped = counted > self.model_admin.count_limit
+        self.result_count = min(counted, self.model_admin.count_limit)
+        self.num_pages = max(1, -(-self.result_count // self.per_page))
+        self.page_num = min(page, self.num_pages)
+        if rows is None or self.page_num != page:
+            rows = list(self._page(self.queryset, self.page_num))
+        self.result_list = rows
         self.page_range = list(elided_page_range(self.page_num, self.num_pages))
+
+    def _capped_count(self) -> QuerySet:
+        # Counting at most limit+1 rows keeps the page fast on huge tables.
+        limit = self.model_admin.count_limit
+        return self.queryset.order_by().values("pk")[: limit + 1]
+
+    def _page(self, queryset: QuerySet, number: int) -> QuerySet:
+        offset = (number - 1) * self.per_page
+        return queryset[offset : offset + self.per_page]
+
+    def _page_and_count(self, page: int) -> tuple[list | None, int]:
+        """Return the rows of ``page`` and the capped count, in one query.
+
+        The count rides on the page's query as an uncorrelated scalar
+        subquery (computed once). An empty page says nothing of the count
+        but on page 1 (none). ``(None, 0)`` if the queryset groups or
+        de-duplicates rows: then the count is a query of its own.
+        """
+        if self.queryset.query.group_by is not None or self.queryset.query.distinct:
+            return None, 0
+        try:
+            sql, params = self._capped_count().query.sql_with_params()
+        except EmptyResultSet:  # a queryset.none(): no rows, nothing to ask
+            return [], 0
+        # The SQL is Django's own compilation of the queryset; values stay in params.
+        total = RawSQL(f"SELECT COUNT(*) FROM ({sql}) capped", params)  # noqa: S608, S611
+        rows = list(self._page(self.queryset.annotate(**{COUNT_ALIAS: total}), page))
+        return rows, getattr(rows[0], COUNT_ALIAS) if rows else 0
 
     def rows(self, formset=None) -> list[Row]:
         """Return the rows of the current page, with ``formset``'s forms if editable."""

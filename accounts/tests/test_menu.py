@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.backends import RoleBackend
 from accounts.models import Menu
 from accounts.selectors import home_url, user_menu
 from tests.factories import MenuFactory, RoleFactory, UserFactory
@@ -269,3 +270,58 @@ def test_no_role_at_all_is_said_so(client):
     html = client.get("/").content.decode()
     assert "has no role" in html
     assert 'data-testid="no-home"' not in html
+
+
+# ------------------------------------------------ the menu kept in the session
+def _menu_names(client) -> list[str]:
+    return [item.name for item in client.get("/accounts/notifications/").context["nav_menu"]]
+
+
+def _logged_in(client, *menus):
+    role = RoleFactory(menus=list(menus))
+    user = UserFactory(roles=[role])
+    client.force_login(user)
+    return user, role
+
+
+def test_a_session_reads_its_menu_once_per_stamp(client, django_assert_num_queries):
+    _logged_in(client, MenuFactory(name="Customers"))
+    assert _menu_names(client) == ["Customers"]  # read, kept in the session
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert _menu_names(client) == ["Customers"]
+    assert not [q for q in captured.captured_queries if '"accounts_menu"."' in q["sql"]]
+
+
+def test_a_changed_menu_a_role_s_new_menu_or_a_lost_role_shows_on_the_next_page(
+    client,
+):
+    customers = MenuFactory(name="Customers", order=1)
+    user, role = _logged_in(client, customers)
+    assert _menu_names(client) == ["Customers"]
+
+    customers.name = "Leads"
+    customers.save()
+    assert _menu_names(client) == ["Leads"]
+
+    role.menus.add(MenuFactory(name="Reports", order=2))
+    assert _menu_names(client) == ["Leads", "Reports"]
+
+    user.roles.remove(role)
+    assert _menu_names(client) == []
+
+
+def test_another_user_s_session_never_shows_this_user_s_menu(client):
+    _logged_in(client, MenuFactory(name="Mine"))
+    assert _menu_names(client) == ["Mine"]
+    session = client.session
+    other = UserFactory(roles=[RoleFactory(menus=[MenuFactory(name="Theirs")])])
+    other = RoleBackend().get_user(other.pk)  # as a request loads it: stamped
+
+    tree = user_menu(user=other, session=session)
+
+    assert [item.name for item in tree] == ["Theirs"]
+    assert session["accounts.menus"]["user"] == other.pk
