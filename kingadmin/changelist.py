@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
-from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeData, SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,7 @@ from kingadmin.formatting import (
     is_masked,
     text_for_field,
 )
+from kingadmin.views import SELECTED_VAR
 
 PAGE_VAR = "p"
 SEARCH_VAR = "q"
@@ -452,8 +453,11 @@ class ChangeList:
         rows = list(self._page(self.queryset.annotate(**{COUNT_ALIAS: total}), page))
         return rows, getattr(rows[0], COUNT_ALIAS) if rows else 0
 
-    def rows(self, formset=None) -> list[Row]:
-        """Return the rows of the current page, with ``formset``'s forms if editable."""
+    def rows(self, formset=None, *, selectable: bool = False) -> list[Row]:
+        """Return the rows of the current page, with ``formset``'s forms if editable.
+
+        ``selectable`` rows start with a checkbox that selects them for an action.
+        """
         forms = {}
         if formset is not None:
             forms = {form.instance.pk: form for form in formset.forms}
@@ -464,7 +468,7 @@ class ChangeList:
         for obj in self.result_list:
             form = forms.get(obj.pk)
             if form is None:
-                rows.append(self._plain_row(obj))
+                rows.append(self._plain_row(obj, selectable))
                 continue
             cells = []
             for column in self.columns:
@@ -495,15 +499,29 @@ class ChangeList:
             rows.append(Row(obj, cells, form))
         return rows
 
-    def _plain_row(self, obj) -> Row:
+    def _plain_row(self, obj, selectable: bool) -> Row:
         cells = []
-        html = []
+        html = [self._select_cell(obj)] if selectable else []
         for column, date in self._column_kinds:
             value = self.cell_value(column, obj)
             cells.append({"column": column, "value": value})
             url = self.change_url(obj) if column.link else None
             html.append(cell_html(column, value, url, date=date))
-        return Row(obj, cells, html=format_html_join("", "{}", ((h,) for h in html)))
+        # One call for the row: each cell is safe HTML already.
+        return Row(obj, cells, html=format_html("{}" * len(html), *html))
+
+    def _select_cell(self, obj) -> SafeString:
+        return format_html(
+            '<td class="text-center"><input type="checkbox" class="form-check-input" '
+            'name="{}" value="{}" aria-label="{}" data-row-select></td>',
+            SELECTED_VAR,
+            obj.pk,
+            self._select_label,
+        )
+
+    @cached_property
+    def _select_label(self) -> str:
+        return str(_("Select row"))
 
     @cached_property
     def _column_kinds(self) -> list[tuple[Column, bool]]:

@@ -77,13 +77,14 @@ class ChangeListViews:
                     pk__in=[obj.pk for obj in changelist.result_list]
                 ).order_by(*changelist.ordering)
             )
+        actions = list(self.get_actions(request).values())
         context = self.base_context(
             request,
             title=capfirst(self.opts.verbose_name_plural),
             cl=changelist,
-            rows=changelist.rows(formset),
+            rows=changelist.rows(formset, selectable=bool(actions)),
             formset=formset,
-            actions=list(self.get_actions(request).values()),
+            actions=actions,
             export_formats=self.get_export_formats(request),
             action_var=ACTION_VAR,
             selected_var=SELECTED_VAR,
