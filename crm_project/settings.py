@@ -128,6 +128,15 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.RoleBackend",
 ]
 
+# Argon2id first (accounts/hashers.py: why these parameters); the others
+# only check hashes stored before, which are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."

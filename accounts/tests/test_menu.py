@@ -274,7 +274,9 @@ def test_no_role_at_all_is_said_so(client):
 
 # ------------------------------------------------ the menu kept in the session
 def _menu_names(client) -> list[str]:
-    return [item.name for item in client.get("/accounts/notifications/").context["nav_menu"]]
+    return [
+        item.name for item in client.get("/accounts/notifications/").context["nav_menu"]
+    ]
 
 
 def _logged_in(client, *menus):
