@@ -21,7 +21,7 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.urls import NoReverseMatch, get_resolver
 
-from kingadmin.changelist import resolve_field_path
+from kingadmin.columns import resolve_field_path
 from kingadmin.filters import FieldListFilter, ListFilter
 from kingadmin.permissions import ACTION, LIST_EDIT, VIEW, registry
 from kingadmin.sites import NotRegistered, all_sites

@@ -16,7 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kingadmin.autocomplete import clean_term
-from kingadmin.changelist import resolve_field_path
+from kingadmin.columns import resolve_field_path
 from kingadmin.dateranges import Preset, date_range_q, parse_date, preset_dates
 from kingadmin.fields import parse_pk
 

@@ -101,7 +101,7 @@ def test_the_change_history_never_keeps_a_full_number():
 
 def test_exports_mask_id_numbers(client, settings):
     """A list column of a masked field exports masked (here through the admin)."""
-    from kingadmin.changelist import Column
+    from kingadmin.columns import Column
     from kingadmin.sites import site
 
     customer = CustomerFactory(id_number=ID)

@@ -15,7 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from kingadmin.autocomplete import FIELD_VAR
-from kingadmin.changelist import Column
+from kingadmin.columns import Column
 from kingadmin.formatting import display_for_field
 from kingadmin.history import log_addition, log_change, snapshot
 from kingadmin.sites import NotRegistered

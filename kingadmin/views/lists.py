@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kingadmin.autocomplete import AutocompleteJsonView
-from kingadmin.changelist import ChangeList, Column
+from kingadmin.changelist import ChangeList
+from kingadmin.columns import Column
 from kingadmin.export import csv_response, xlsx_available, xlsx_response
 from kingadmin.fields import out_of_range
 from kingadmin.history import log_change, snapshot
