@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from kingadmin import keyset
 from kingadmin.columns import (
     Column,
     Row,
@@ -35,7 +36,9 @@ SEARCH_VAR = "q"
 ORDER_VAR = "o"
 PER_PAGE_VAR = "per_page"
 EXPORT_FORMAT_VAR = "format"
-RESERVED_VARS = frozenset({PAGE_VAR, SEARCH_VAR, ORDER_VAR, PER_PAGE_VAR})
+RESERVED_VARS = frozenset(
+    {PAGE_VAR, SEARCH_VAR, ORDER_VAR, PER_PAGE_VAR, keyset.CURSOR_VAR}
+)
 MAX_SEARCH_LENGTH = 200
 COUNT_ALIAS = "_kingadmin_count"  # the capped count, riding on the page's rows
 
@@ -166,7 +169,14 @@ class ChangeList:
         if duplicates:
             queryset = queryset.filter(pk__in=queryset.values("pk"))
         queryset = self._apply_select_related(queryset)
-        return queryset.order_by(*self.ordering)
+        # Spelled out to columns, the order a "Next" cursor can seek in
+        # (kingadmin.keyset); the same order Django would sort by.
+        self.keys = keyset.spell_out(self.model, self.ordering)
+        if self.keys is None:
+            return queryset.order_by(*self.ordering)
+        return keyset.with_keys(queryset, self.keys).order_by(
+            *(("-" if desc else "") + path for path, desc in self.keys)
+        )
 
     def _apply_select_related(self, queryset):
         related = self.model_admin.get_list_select_related(self.request)
@@ -182,6 +192,13 @@ class ChangeList:
 
     # -- pages
     def _paginate(self) -> None:
+        self.next_url = None
+        self.keyset_page = False
+        cursor = self.params.get(keyset.CURSOR_VAR)
+        if cursor is not None:
+            if self._paginate_after(cursor):
+                return
+            self.ignored.append(keyset.CURSOR_VAR)
         try:
             page = int(self.params.get(PAGE_VAR, "1"))
         except ValueError:
@@ -205,6 +222,37 @@ class ChangeList:
             rows = list(self._page(self.queryset, self.page_num))
         self.result_list = rows
         self.page_range = list(elided_page_range(self.page_num, self.num_pages))
+        # More rows than counted, and this page is full: the rest lies after it.
+        full = len(rows) == self.per_page
+        if self.count_capped and self.page_num == self.num_pages and full:
+            self._link_next(rows[-1])
+
+    def _paginate_after(self, cursor: str) -> bool:
+        """Show the rows after ``cursor`` (past the counted window); False if bad."""
+        if self.keys is None:
+            return False
+        try:
+            values = keyset.read_cursor(self.model, self.keys, cursor)
+        except keyset.InvalidCursor:
+            return False
+        after = keyset.rows_after(self.queryset, self.keys, values)
+        rows = list(after[: self.per_page + 1])
+        self.keyset_page = True
+        self.count_capped = True
+        self.result_count = self.model_admin.count_limit
+        self.num_pages = self.page_num = 1
+        self.page_range = []
+        self.result_list = rows[: self.per_page]
+        if len(rows) > self.per_page:
+            self._link_next(self.result_list[-1])
+        return True
+
+    def _link_next(self, last) -> None:
+        if self.keys is not None:
+            cursor = keyset.cursor_of(last, self.keys)
+            self.next_url = self.query_string(
+                {keyset.CURSOR_VAR: cursor, PAGE_VAR: None}
+            )
 
     def _capped_count(self) -> QuerySet:
         # Counting at most limit+1 rows keeps the page fast on huge tables.
@@ -343,7 +391,12 @@ class ChangeList:
     # -- links
     def query_string(self, new: dict | None = None, remove: tuple = ()) -> str:
         """Return this list's query string with ``new`` set and ``remove`` dropped."""
-        params = {k: v for k, v in self.params.lists() if k not in self.ignored}
+        # A cursor belongs to the page it leads from: any other link drops it.
+        params = {
+            k: v
+            for k, v in self.params.lists()
+            if k not in self.ignored and k != keyset.CURSOR_VAR
+        }
         for key in remove:
             for name in list(params):
                 if name == key or name.startswith(key + LOOKUP_SEP):
@@ -390,7 +443,7 @@ class ChangeList:
         return [
             (key, value)
             for key, values in self.params.lists()
-            if key not in drop and key not in self.ignored
+            if key not in drop and key not in self.ignored and key != keyset.CURSOR_VAR
             for value in values
         ]
 

@@ -12,13 +12,11 @@ from django.utils.text import capfirst
 
 import kingadmin
 from crm.models import Customer, CustomerFollowUp
+from tests.domain_models import domain_models
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ("accounts", "crm", "teacher", "student")
-DOMAIN_MODELS = [
-    model for app in DOMAIN_APPS for model in apps.get_app_config(app).get_models()
-]
+DOMAIN_MODELS = domain_models()
 
 
 def kingadmin_url(name: str, model, *args) -> str:

@@ -2,12 +2,14 @@
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kingadmin.sites import site
 from kingadmin.tests.factories import (
     make_author,
     make_book,
@@ -379,6 +381,27 @@ class PaginationTests(ChangelistTestCase):
 
         self.assertEqual(len(response.context["rows"]), 10)
         self.assertEqual(response.context["cl"].ignored, ["per_page"])
+
+    def test_past_the_counted_rows_next_links_reach_every_row_once(self):
+        admin = site.get_model_admin(Book)
+        expected = list(Book.objects.order_by("title", "-pk").values_list("title"))
+        with mock.patch.object(admin, "count_limit", 5):
+            first = self.client.get(BOOKS, {"o": "title"})
+            cl = first.context["cl"]
+            self.assertTrue(cl.count_capped)
+            self.assertContains(first, "More than 5 results")
+            second = self.client.get(BOOKS + cl.next_url)
+            self.assertTrue(second.context["cl"].keyset_page)
+            self.assertIsNone(second.context["cl"].next_url)  # 3 rows: the last
+
+        titles = self.titles(first) + self.titles(second)
+        self.assertEqual([(title,) for title in titles], expected)
+
+    def test_a_cursor_that_cannot_be_read_is_ignored(self):
+        response = self.client.get(BOOKS, {"after": "not-a-cursor"})
+
+        self.assertEqual(response.context["cl"].ignored, ["after"])
+        self.assertEqual(len(response.context["rows"]), 10)
 
     def test_pages_out_of_range_show_the_nearest_page(self):
         def page(value):

@@ -1,7 +1,6 @@
 """The kingadmin registry: registering models, their defaults, rules and pages."""
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -20,15 +19,13 @@ from kingadmin.permissions import (
 )
 from kingadmin.sites import index_rule
 from student.models import Answer, Question
+from tests.domain_models import DOMAIN_APPS, domain_models
 from tests.factories import NotificationFactory, RoleFactory, UserFactory
 
 # auth.Group is on no kingadmin site, so a fresh site may register it and
 # unregister it without touching the rules of the project's own site.
 GROUP = {"app_label": "auth", "model_name": "group"}
 GROUP_PERMS = tuple(f"auth.{op}_group" for op in ("view", "add", "change", "delete"))
-DOMAIN_APPS = ("accounts", "crm", "teacher", "student")
-# Bookkeeping of the code itself, nothing an admin reads or edits.
-INTERNAL_MODELS = {"accounts.MenuStamp"}
 
 
 class GroupAdmin(ModelAdmin):
@@ -162,11 +159,10 @@ def test_register_decorator_registers_the_admin_class_and_returns_it_unchanged(
 
 @pytest.mark.parametrize("app_label", DOMAIN_APPS)
 def test_every_domain_model_is_on_the_project_site(app_label):
-    models_ = apps.get_app_config(app_label).get_models()
     missing = [
         m._meta.label
-        for m in models_
-        if not kingadmin.site.is_registered(m) and m._meta.label not in INTERNAL_MODELS
+        for m in domain_models(app_label)
+        if not kingadmin.site.is_registered(m)
     ]
     assert missing == []
 
