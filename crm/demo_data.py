@@ -33,6 +33,7 @@ from crm.models import (
     Tag,
 )
 from crm.pool import customers_fall_back
+from crm.search import index_customers
 from teacher.models import CourseRecord, StudyRecord
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login
@@ -893,6 +894,7 @@ def generate_customers(count: int, *, batch_size: int = 2000, seed: int = 0) -> 
             )
         with transaction.atomic():
             Customer.objects.bulk_create(batch)
+            index_customers(batch, new=True)
         created.extend((c.pk, c.created_at, c.consultant_id) for c in batch)
     return created
 

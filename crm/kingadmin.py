@@ -31,7 +31,8 @@ from crm.models import (
     Tag,
 )
 from crm.privacy import may_view_id_numbers, personal_data_access_record
-from crm.selectors import customer_search_q, stale_q
+from crm.search import customer_search_q
+from crm.selectors import stale_q
 from crm.services import (
     customer_duplicate_report,
     customer_save,

@@ -326,6 +326,16 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.name or self.qq_name or self.qq or self.phone or f"#{self.pk}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        customer = super().from_db(db, field_names, values)
+        # What its search grams were made of (crm.search): a save that keeps
+        # the name and the nickname leaves them alone.
+        loaded = customer.__dict__
+        if "name" in loaded and "qq_name" in loaded:
+            customer._search_indexed = (loaded["name"] or "", loaded["qq_name"] or "")
+        return customer
+
     def clean(self) -> None:
         # Blank identifiers are skipped by clean_fields(); store them as NULL so
         # that the unique constraints ignore them.
@@ -644,3 +654,27 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_kind_display()} · {self.customer}"
+
+
+class CustomerSearchGram(models.Model):
+    """One letter or pair of letters of a customer's name or QQ nickname.
+
+    The index that makes "part of a name" searches fast (see crm.search):
+    kept by crm.search, never edited by hand, not on any admin.
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    gram = models.CharField(max_length=2)
+
+    class Meta:
+        verbose_name = _("customer search entry")
+        verbose_name_plural = _("customer search entries")
+        indexes = [
+            models.Index(fields=["gram", "customer"], name="search_gram_idx"),
+            models.Index(fields=["customer"], name="search_gram_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.gram

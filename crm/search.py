@@ -1,0 +1,188 @@
+"""Finding a customer by part of a phone or QQ number, or by part of a name.
+
+A search term is matched three ways, each served by an index:
+
+- **Numbers.** A term of digits (typed with spaces, dashes, full-width digits
+  or a ``+86`` prefix, as sales copy them) matches every phone and QQ number
+  it begins: ``1380013`` finds 13800138000. Numbers are stored normalised
+  (crm.normalize), so a prefix is a range of the unique indexes on ``phone``
+  and ``qq``: ``phone >= '1380013' AND phone < '1380014'``. A range rather
+  than ``LIKE '1380013%'``: SQLite uses an index for LIKE only under
+  conditions (collation, no ESCAPE) Django's queries do not meet, and
+  PostgreSQL only with a ``text_pattern_ops`` index; a range on digits uses
+  the plain B-tree on both.
+- **Names.** Chinese names have no word boundaries and are two to four
+  characters long, so neither full-text search nor trigrams fit: PostgreSQL's
+  ``pg_trgm`` and SQLite's FTS5 trigram tokenizer need three characters to use
+  their index, and 张伟 has two. Every customer instead has its name and QQ
+  nickname cut into single letters and pairs of letters
+  (:class:`~crm.models.CustomerSearchGram`: 张, 伟, 张伟), and a term is
+  looked up by its first pair (or its letter, if it has one letter), then
+  checked against the whole name; each word of a term must be found in the
+  name or the nickname. The same table, index and query on SQLite
+  and PostgreSQL; a library that does this across both does not exist.
+- The customers found by each index are united (``UNION ALL``) in one
+  subquery of the list's query.
+
+The grams are kept by a ``post_save`` signal when a customer's name or
+nickname changes (or it is new); code that writes customers in bulk
+(``bulk_create``, ``update``) calls :func:`index_customers` itself, and
+``manage.py reindex_customer_search`` rebuilds the whole table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from crm.models import Customer, CustomerSearchGram
+
+# A number is at least this many digits: shorter ones would match a good part
+# of the table by number, and are better read as text.
+MIN_NUMBER_PREFIX = 3
+_NUMBER = re.compile(r"\+?[\d\s\-\u2010-\u2015\u2212.()\[\]/]+")
+_NOT_DIGIT = re.compile(r"\D")
+INDEXED_FIELDS = ("name", "qq_name")
+
+
+def _fold(text: str) -> str:
+    # NFKC: full-width letters and digits (１３８, ＡＢ) become ASCII ones.
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def grams_of(*texts: str) -> set[str]:
+    """Return the letters and pairs of adjacent letters of ``texts``' words."""
+    grams: set[str] = set()
+    for text in texts:
+        for word in _fold(text or "").split():
+            grams.update(word)
+            grams.update(word[i : i + 2] for i in range(len(word) - 1))
+    return grams
+
+
+def number_prefix(term: str) -> str | None:
+    """Return the digits a number search looks for, or None if not a number.
+
+    "+86 138-0013" -> "1380013": separators go, a country code typed with its
+    "+" or as 0086 goes.
+    """
+    folded = unicodedata.normalize("NFKC", term).strip()
+    if not _NUMBER.fullmatch(folded):
+        return None
+    digits = _NOT_DIGIT.sub("", folded)
+    if folded.startswith("+86") or (digits.startswith("0086") and len(digits) > 4):
+        digits = digits[2:] if folded.startswith("+") else digits[4:]
+    return digits if len(digits) >= MIN_NUMBER_PREFIX else None
+
+
+def _starts_with(field: str, prefix: str) -> Q:
+    # Digits only: the strings starting with "139" are those in ["139", "14").
+    head = prefix.rstrip("9")
+    if not head:
+        return Q(**{f"{field}__gte": prefix})
+    upper = head[:-1] + str(int(head[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+def _by_name(term: str) -> QuerySet | None:
+    # Each word in the name or the nickname (as Django admin's search_fields
+    # do), each found through the grams of its first two letters.
+    customers = None
+    for word in term.split():
+        grams = CustomerSearchGram.objects.filter(gram=_fold(word)[:2])
+        found = Customer.objects.filter(pk__in=grams.values("customer")).filter(
+            Q(name__icontains=word) | Q(qq_name__icontains=word)
+        )
+        customers = found if customers is None else customers & found
+    return customers
+
+
+def customer_search_q(term: str) -> Q:
+    """Return the filter of the customers ``term`` finds (see module docstring).
+
+    One ``pk IN (...)``: the union of what each index finds. (An OR of the
+    conditions would read the same, but PostgreSQL cannot combine an index
+    range with an ``IN (subquery)`` under an OR, and walks the whole table.)
+    NUL characters, which PostgreSQL refuses in text, are dropped; an empty
+    term finds nobody.
+    """
+    term = term.replace("\x00", "").strip()
+    parts = []
+    prefix = number_prefix(term)
+    if prefix:
+        for field in ("phone", "qq"):
+            parts.append(Customer.objects.filter(_starts_with(field, prefix)))
+    by_name = _by_name(term)
+    if by_name is not None:
+        parts.append(by_name)
+    if not parts:
+        return Q(pk__in=[])
+    first, *others = (part.order_by().values("pk") for part in parts)
+    return Q(pk__in=first.union(*others, all=True) if others else first)
+
+
+def _rows(customers: Iterable[Customer]) -> list[CustomerSearchGram]:
+    return [
+        CustomerSearchGram(customer_id=customer.pk, gram=gram)
+        for customer in customers
+        for gram in sorted(grams_of(*indexed_text(customer)))
+    ]
+
+
+def index_customers(customers: Iterable[Customer], *, new: bool = False) -> None:
+    """Rewrite the search grams of ``customers`` (``new``: they have none yet)."""
+    customers = list(customers)
+    if not customers:
+        return
+    with transaction.atomic():
+        if not new:
+            CustomerSearchGram.objects.filter(
+                customer_id__in=[customer.pk for customer in customers]
+            ).delete()
+        CustomerSearchGram.objects.bulk_create(_rows(customers), batch_size=5000)
+    for customer in customers:
+        customer._search_indexed = indexed_text(customer)
+
+
+def reindex_all(*, batch_size: int = 5000) -> int:
+    """Rebuild the grams of every customer; return how many were indexed."""
+    done = last = 0
+    with transaction.atomic():
+        CustomerSearchGram.objects.all().delete()
+        while batch := list(
+            Customer.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .only("pk", *INDEXED_FIELDS)[:batch_size]
+        ):
+            CustomerSearchGram.objects.bulk_create(_rows(batch), batch_size=5000)
+            done += len(batch)
+            last = batch[-1].pk
+    return done
+
+
+def indexed_text(customer: Customer) -> tuple[str, str]:
+    """Return what the grams of ``customer`` are made of."""
+    return (customer.name or "", customer.qq_name or "")
+
+
+def reindex_on_save(sender, instance: Customer, created: bool, **kwargs) -> None:
+    """Keep a customer's grams when it is created or its name or nickname changes.
+
+    Connected to ``post_save`` of Customer (crm.apps). A customer loaded from
+    the database remembers what it was indexed with (``from_db``), so a save
+    that changes neither costs no query.
+    """
+    if kwargs.get("raw"):
+        return  # loaddata: the fixture carries no grams; reindex afterwards
+    fields = kwargs.get("update_fields")
+    if fields is not None and not set(fields) & set(INDEXED_FIELDS):
+        return
+    if not created and getattr(instance, "_search_indexed", None) == indexed_text(
+        instance
+    ):
+        return
+    index_customers([instance], new=created)
