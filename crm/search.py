@@ -18,8 +18,9 @@ A search term is matched three ways, each served by an index:
   nickname cut into single letters and pairs of letters
   (:class:`~crm.models.CustomerSearchGram`: 张, 伟, 张伟), and a term is
   looked up by its first pair (or its letter, if it has one letter), then
-  checked against the whole name; each word of a term must be found in the
-  name or the nickname. The same table, index and query on SQLite
+  checked against the whole name when it is longer; each word of a term must
+  be found in the name or the nickname (the candidates of several words are
+  an INTERSECT of index ranges). The same table, index and query on SQLite
   and PostgreSQL; a library that does this across both does not exist.
 - The customers found by each index are united (``UNION ALL``) in one
   subquery of the list's query.
@@ -90,15 +91,29 @@ def _starts_with(field: str, prefix: str) -> Q:
 
 def _by_name(term: str) -> QuerySet | None:
     # Each word in the name or the nickname (as Django admin's search_fields
-    # do), each found through the grams of its first two letters.
-    customers = None
-    for word in term.split():
-        grams = CustomerSearchGram.objects.filter(gram=_fold(word)[:2])
-        found = Customer.objects.filter(pk__in=grams.values("customer")).filter(
+    # do). Candidates: the customers having the first pair of letters of
+    # every word (INTERSECT of index ranges, no customer row read). A word of
+    # one or two letters is one of the grams of any name containing it, so
+    # its gram answers alone; a longer word is checked in the name.
+    words = term.split()
+    if not words:
+        return None
+    first, *others = (
+        CustomerSearchGram.objects.filter(gram=_fold(word)[:2])
+        .order_by()
+        .values("customer")
+        for word in dict.fromkeys(words)
+    )
+    candidates = first.intersection(*others) if others else first
+    long_words = [word for word in words if len(_fold(word)) > 2]
+    if not long_words:
+        return candidates
+    customers = Customer.objects.filter(pk__in=candidates)
+    for word in long_words:
+        customers = customers.filter(
             Q(name__icontains=word) | Q(qq_name__icontains=word)
         )
-        customers = found if customers is None else customers & found
-    return customers
+    return customers.values("pk")
 
 
 def customer_search_q(term: str) -> Q:
@@ -115,13 +130,14 @@ def customer_search_q(term: str) -> Q:
     prefix = number_prefix(term)
     if prefix:
         for field in ("phone", "qq"):
-            parts.append(Customer.objects.filter(_starts_with(field, prefix)))
+            found = Customer.objects.filter(_starts_with(field, prefix))
+            parts.append(found.values("pk"))
     by_name = _by_name(term)
     if by_name is not None:
         parts.append(by_name)
     if not parts:
         return Q(pk__in=[])
-    first, *others = (part.order_by().values("pk") for part in parts)
+    first, *others = (part.order_by() for part in parts)
     return Q(pk__in=first.union(*others, all=True) if others else first)
 
 
