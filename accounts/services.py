@@ -44,6 +44,24 @@ def notification_send(
     return notification
 
 
+def notifications_send(*, recipients: Iterable[User], text: str, link: str = "") -> int:
+    """Notify each of ``recipients`` in the app at once; return how many.
+
+    The text and link are checked once and the notifications written in one
+    query, however many people are told.
+    """
+    recipients = list(dict.fromkeys(recipients))
+    if not recipients:
+        return 0
+    sample = Notification(recipient=recipients[0], text=text[:500], link=link)
+    sample.full_clean(exclude=["recipient"])
+    Notification.objects.bulk_create(
+        Notification(recipient=user, text=sample.text, link=sample.link)
+        for user in recipients
+    )
+    return len(recipients)
+
+
 def menu_stamp_bump() -> None:
     """Say that menus may have changed: each session reads its menu again."""
     MenuStamp.objects.update_or_create(pk=1, defaults={"value": uuid4().hex})

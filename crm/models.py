@@ -678,3 +678,23 @@ class CustomerSearchGram(models.Model):
 
     def __str__(self) -> str:
         return self.gram
+
+
+class RateCounter(models.Model):
+    """How many requests one key made in one window of crm.ratelimit.
+
+    The database's own counter when the shared cache is the database: one
+    atomic upsert per request instead of the cache's read-then-write. Rows
+    outlive their window by a second and are swept now and then.
+    """
+
+    name = models.CharField(max_length=128, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.hits}"

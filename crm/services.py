@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import notification_send
+from accounts.services import notification_send, notifications_send
 from crm.models import (
     ClassList,
     Customer,
@@ -312,13 +312,12 @@ def enrollment_submit(*, link: EnrollmentLink, customer: Customer) -> Enrollment
     )
     link.used_at = now
     link.save(update_fields=["used_at"])
-    for reviewer in _reviewers(enrollment):
-        notification_send(
-            recipient=reviewer,
-            text=_("%(customer)s submitted the enrollment form for %(class)s.")
-            % {"customer": customer, "class": enrollment.class_list},
-            link=reverse("crm:enrollment_review", args=[enrollment.pk]),
-        )
+    notifications_send(
+        recipients=_reviewers(enrollment),
+        text=_("%(customer)s submitted the enrollment form for %(class)s.")
+        % {"customer": customer, "class": enrollment.class_list},
+        link=reverse("crm:enrollment_review", args=[enrollment.pk]),
+    )
     return enrollment
 
 

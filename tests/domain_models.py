@@ -4,7 +4,9 @@ from django.apps import apps
 
 DOMAIN_APPS = ("accounts", "crm", "teacher", "student")
 # Bookkeeping of the code itself, nothing an admin reads or edits.
-INTERNAL_MODELS = frozenset({"accounts.MenuStamp", "crm.CustomerSearchGram"})
+INTERNAL_MODELS = frozenset(
+    {"accounts.MenuStamp", "crm.CustomerSearchGram", "crm.RateCounter"}
+)
 
 
 def domain_models(app_label: str | None = None) -> list:
