@@ -119,21 +119,32 @@ def rows_after(queryset: QuerySet, keys, values) -> QuerySet:
     condition = Q(pk__in=[])  # nothing, OR-ed with each way of being after
     equal = Q()
     for (path, descending), value in zip(keys, values, strict=True):
-        condition |= equal & _after(path, descending, value, nulls_largest)
+        # "OR x IS NULL" only where x can be NULL: on a NOT NULL column it
+        # would cost the index its range (SQLite then scans from the top).
+        nulls = nulls_largest != descending and _nullable(queryset.model, path)
+        condition |= equal & _after(path, descending, value, nulls_come_after=nulls)
         equal &= Q(**{f"{path}__isnull": True}) if value is None else Q(**{path: value})
     first_path, first_desc = keys[0]
     if values[0] is not None:
         # Redundant, but a range the database can seek to with the index.
-        bound = _after(first_path, first_desc, values[0], nulls_largest, equal=True)
-        condition &= bound
+        nulls = nulls_largest != first_desc and _nullable(queryset.model, first_path)
+        condition &= _after(
+            first_path, first_desc, values[0], nulls_come_after=nulls, equal=True
+        )
     return queryset.filter(condition)
 
 
-def _after(path, descending, value, nulls_largest, *, equal=False) -> Q:
-    """Return "``path`` sorts after ``value``" (or with it, if ``equal``)."""
-    # Going forward means "bigger" ascending and "smaller" descending; NULLs
-    # are the biggest values where the database says so.
-    nulls_come_after = nulls_largest != descending
+def _nullable(model, path: str) -> bool:
+    # A NULL comes from a nullable column or from a nullable relation on the way.
+    return any(field.null for field in resolve_field_path(model, path))
+
+
+def _after(path, descending, value, *, nulls_come_after, equal=False) -> Q:
+    """Return "``path`` sorts after ``value``" (or with it, if ``equal``).
+
+    Going forward means "bigger" ascending and "smaller" descending;
+    ``nulls_come_after``: the column has NULLs, sorted after every value.
+    """
     if value is None:
         if equal:
             return Q()

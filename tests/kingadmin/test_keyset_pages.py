@@ -136,3 +136,25 @@ def test_orderings_are_spelled_out_to_columns_as_the_database_sorts():
     ]
     assert spell_out(Customer, ["tags"]) is None  # many-valued: no keyset
     assert spell_out(Customer, ["?"]) is None
+
+
+def test_a_page_past_the_count_is_an_index_range_not_a_scan(customers):
+    from django.db import connection
+
+    from kingadmin.keyset import cursor_of, read_cursor, rows_after, with_keys
+
+    keys = spell_out(Customer, Customer._meta.ordering)  # NOT NULL columns
+    ordered = with_keys(Customer.objects.all(), keys).order_by(*Customer._meta.ordering)
+    values = read_cursor(Customer, keys, cursor_of(ordered[20], keys))
+    sql, params = rows_after(ordered, keys, values)[:10].query.sql_with_params()
+    assert "IS NULL" not in sql  # no "OR created_at IS NULL" to spoil the range
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "Index Cond" in plan and "created_at" in plan, plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "SEARCH crm_customer USING INDEX" in plan, plan
