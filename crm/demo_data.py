@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
 from accounts.models import Menu, Role, User
+from crm.bulk import insert_rows
 from crm.models import (
     Branch,
     ClassList,
@@ -908,20 +909,6 @@ FOLLOWUP_COLUMNS = (
 )
 
 
-def _insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT ``rows`` (values of ``attnames``, adapted) with one executemany.
-
-    A million follow-ups as model instances through ``bulk_create`` spend
-    most of the seed's time building and reading objects nobody uses.
-    """
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in attnames)
-    marks = ", ".join(["%s"] * len(attnames))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 def generate_followups(
     count: int, *, customers: list | None = None, batch_size: int = 5000, seed: int = 0
 ) -> None:
@@ -949,7 +936,7 @@ def generate_followups(
             text, intention = rng.choice(FOLLOWUP_TEXTS), rng.choice(intentions)
             rows.append((pk, consultant_id, text, intention, adapt(at)))
         with transaction.atomic():
-            _insert_rows(CustomerFollowUp, FOLLOWUP_COLUMNS, rows)
+            insert_rows(CustomerFollowUp, FOLLOWUP_COLUMNS, rows)
     latest = (
         CustomerFollowUp.objects.filter(customer=OuterRef("pk"))
         .order_by("-created_at")

@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from crm.bulk import insert_rows
 from crm.models import Customer, CustomerSearchGram
 
 # A number is at least this many digits: shorter ones would match a good part
@@ -48,6 +49,7 @@ MIN_NUMBER_PREFIX = 3
 _NUMBER = re.compile(r"\+?[\d\s\-\u2010-\u2015\u2212.()\[\]/]+")
 _NOT_DIGIT = re.compile(r"\D")
 INDEXED_FIELDS = ("name", "qq_name")
+GRAM_COLUMNS = ("customer_id", "gram")
 
 
 def _fold(text: str) -> str:
@@ -141,9 +143,9 @@ def customer_search_q(term: str) -> Q:
     return Q(pk__in=first.union(*others, all=True) if others else first)
 
 
-def _rows(customers: Iterable[Customer]) -> list[CustomerSearchGram]:
+def _rows(customers: Iterable[Customer]) -> list[tuple[int, str]]:
     return [
-        CustomerSearchGram(customer_id=customer.pk, gram=gram)
+        (customer.pk, gram)
         for customer in customers
         for gram in sorted(grams_of(*indexed_text(customer)))
     ]
@@ -159,7 +161,7 @@ def index_customers(customers: Iterable[Customer], *, new: bool = False) -> None
             CustomerSearchGram.objects.filter(
                 customer_id__in=[customer.pk for customer in customers]
             ).delete()
-        CustomerSearchGram.objects.bulk_create(_rows(customers), batch_size=5000)
+        insert_rows(CustomerSearchGram, GRAM_COLUMNS, _rows(customers))
     for customer in customers:
         customer._search_indexed = indexed_text(customer)
 
@@ -174,7 +176,7 @@ def reindex_all(*, batch_size: int = 5000) -> int:
             .order_by("pk")
             .only("pk", *INDEXED_FIELDS)[:batch_size]
         ):
-            CustomerSearchGram.objects.bulk_create(_rows(batch), batch_size=5000)
+            insert_rows(CustomerSearchGram, GRAM_COLUMNS, _rows(batch))
             done += len(batch)
             last = batch[-1].pk
     return done

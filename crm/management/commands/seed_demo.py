@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from crm import demo_data
+from crm.bulk import bulk_load
 
 
 class Command(BaseCommand):
@@ -30,14 +31,16 @@ class Command(BaseCommand):
         created = []
         if customers:
             started = time.monotonic()
-            created = demo_data.generate_customers(customers)
+            with bulk_load():
+                created = demo_data.generate_customers(customers)
             self.stdout.write(
                 f"Added {customers} customers in {time.monotonic() - started:.1f}s."
             )
         if followups:
             started = time.monotonic()
             try:
-                demo_data.generate_followups(followups, customers=created or None)
+                with bulk_load():
+                    demo_data.generate_followups(followups, customers=created or None)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(
