@@ -1,12 +1,12 @@
 """Benchmark: load 100,000 customers and 1,000,000 follow-ups with seed_demo.
 
-Target (issue 13; issue 2 asked for 3 minutes): under 2 minutes on SQLite
-(120 s; the 100,000 / 1,000,000 run). A is ``manage.py seed_demo --customers N --followups M`` in its own
-process, as README runs it (the first run loads the demo as well); B is its
-floor: the same number of customer and follow-up rows written by hand with
-``executemany`` INSERTs in one transaction, in this process, then rolled back
-(the rollback is timed too). A adds its rows each run, so a second A runs on
-a bigger database. Run by hand:
+Target (issue 13; issue 2 asked for 3 minutes): under 2 minutes on SQLite (120
+s; the 100,000 / 1,000,000 run). A is ``manage.py seed_demo --customers N
+--followups M`` in its own process, as README runs it (the first run loads the
+demo as well); B is its floor: the same number of customer and follow-up rows
+written by hand with ``executemany`` INSERTs in one transaction, in this
+process, then rolled back (the rollback is timed too). A adds its rows each
+run, so a second A runs on a bigger database. Run by hand:
 
     .venv/bin/python bench/seed.py [--customers N] [--followups M] [--repeat N]
     DATABASE_URL=postgres://... .venv/bin/python bench/seed.py
