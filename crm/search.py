@@ -38,7 +38,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 
 from crm.bulk import insert_rows
 from crm.models import Customer, CustomerSearchGram
@@ -140,7 +140,35 @@ def customer_search_q(term: str) -> Q:
     if not parts:
         return Q(pk__in=[])
     first, *others = (part.order_by() for part in parts)
-    return Q(pk__in=first.union(*others, all=True) if others else first)
+    return Q(AmongIds("pk", first.union(*others, all=True) if others else first))
+
+
+class AmongIds(Func):
+    """``field IN (subquery)``; on PostgreSQL ``field = ANY(ARRAY(subquery))``.
+
+    The same answer; but PostgreSQL cannot estimate how many ids an
+    INTERSECT or a UNION yields, guesses thousands, and then joins them to a
+    whole-table scan of customers (60 ms at 100,000 for 245 customers). As
+    an array, the ids are fetched first (an InitPlan) and each is looked up
+    by its key, the plan SQLite makes of ``IN (subquery)`` anyway.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, ids: QuerySet):
+        super().__init__(F(field), Subquery(ids))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        field, ids = self.get_source_expressions()
+        field_sql, field_params = compiler.compile(field)
+        ids_sql, ids_params = compiler.compile(ids)
+        return f"{field_sql} IN {ids_sql}", (*field_params, *ids_params)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        field, ids = self.get_source_expressions()
+        field_sql, field_params = compiler.compile(field)
+        ids_sql, ids_params = compiler.compile(ids)
+        return f"{field_sql} = ANY(ARRAY{ids_sql})", (*field_params, *ids_params)
 
 
 def _rows(customers: Iterable[Customer]) -> list[tuple[int, str]]:
