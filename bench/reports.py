@@ -137,13 +137,12 @@ def hand_written_sql(
     join_p, only_p, campus_p = owned("p")
     first_month = add_months(until.replace(day=1), -23)
     months = [add_months(first_month, n) for n in range(25)]
-    month_sums = ", ".join(
-        "SUM(CASE WHEN kind = 'refund' THEN -amount ELSE amount END) "
-        "FILTER (WHERE p.created_at >= %s AND p.created_at < %s)"
-        for _ in range(24)
+    month_of = (
+        "CASE "
+        + " ".join(f"WHEN p.created_at < %s THEN {n}" for n in range(24))
+        + " END"
     )
     month_params = [adapt(local_midnight(m)) for m in months]
-    month_pairs = [x for n in range(24) for x in month_params[n : n + 2]]
     stale_limit = adapt(timezone.now() - timedelta(days=stale_days))
     users_where = "WHERE u.campus_id = %s" if campus is not None else ""
     queries = [
@@ -182,9 +181,11 @@ def hand_written_sql(
             period * 3 + last_year * 3 + period + last_year + campus_p,
         ),
         (
-            f"SELECT {month_sums} FROM crm_payment p {join_p} "
-            f"WHERE p.created_at >= %s AND p.created_at < %s {only_p}",
-            [*month_pairs, month_params[0], month_params[-1], *campus_p],
+            f"SELECT {month_of} AS month, "
+            "SUM(CASE WHEN kind = 'refund' THEN -amount ELSE amount END) "
+            f"FROM crm_payment p {join_p} "
+            f"WHERE p.created_at >= %s AND p.created_at < %s {only_p} GROUP BY 1",
+            [*month_params[1:], month_params[0], month_params[-1], *campus_p],
         ),
         (
             "SELECT u.id, u.display_name, u.username, "

@@ -70,9 +70,9 @@ def date_range_q(
     if isinstance(field, models.DateTimeField):
         tz = tz or timezone.get_current_timezone()
         if since is not None:
-            q &= Q(**{f"{path}__gte": _midnight(since, tz)})
+            q &= Q(**{f"{path}__gte": local_midnight(since, tz)})
         if until is not None:
-            q &= Q(**{f"{path}__lt": _midnight(until, tz, days_later=1)})
+            q &= Q(**{f"{path}__lt": local_midnight(until, tz, days_later=1)})
     elif isinstance(field, models.DateField):
         if since is not None:
             q &= Q(**{f"{path}__gte": since})
@@ -83,8 +83,14 @@ def date_range_q(
     return q
 
 
-def _midnight(day: date, tz: tzinfo, *, days_later: int = 0) -> datetime:
-    """Return the first instant of the day days_later after day, local to tz."""
+def local_midnight(
+    day: date, tz: tzinfo | None = None, *, days_later: int = 0
+) -> datetime:
+    """Return the first instant of the day days_later after day, local to tz.
+
+    tz defaults to the current time zone; naive when USE_TZ is off.
+    """
+    tz = tz or timezone.get_current_timezone()
     try:
         moment = datetime.combine(day + timedelta(days=days_later), time.min)
         if settings.USE_TZ:
