@@ -11,7 +11,8 @@ def index_existing_customers(apps, schema_editor):
     customer_model = apps.get_model("crm", "Customer")
     gram_model = apps.get_model("crm", "CustomerSearchGram")
     rows = []
-    for pk, *texts in customer_model.objects.values_list("pk", "name", "qq_name"):
+    customers = customer_model.objects.values_list("pk", "name", "qq_name")
+    for pk, *texts in customers.iterator(chunk_size=5000):
         grams = set()
         for text in texts:
             for word in unicodedata.normalize("NFKC", text or "").lower().split():
