@@ -23,7 +23,8 @@ A search term is matched three ways, each served by an index:
   an INTERSECT of index ranges). The same table, index and query on SQLite
   and PostgreSQL; a library that does this across both does not exist.
 - The customers found by each index are united (``UNION ALL``) in one
-  subquery of the list's query.
+  subquery of the list's query: ``pk IN (...)``, on PostgreSQL
+  ``pk = ANY(ARRAY(...))`` (see :class:`AmongIds`).
 
 The grams are kept by a ``post_save`` signal when a customer's name or
 nickname changes (or it is new); code that writes customers in bulk
@@ -162,13 +163,9 @@ class AmongIds(Func):
         field, ids = self.get_source_expressions()
         field_sql, field_params = compiler.compile(field)
         ids_sql, ids_params = compiler.compile(ids)
-        return f"{field_sql} IN {ids_sql}", (*field_params, *ids_params)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        field, ids = self.get_source_expressions()
-        field_sql, field_params = compiler.compile(field)
-        ids_sql, ids_params = compiler.compile(ids)
-        return f"{field_sql} = ANY(ARRAY{ids_sql})", (*field_params, *ids_params)
+        postgresql = connection.vendor == "postgresql"
+        template = "{} = ANY(ARRAY{})" if postgresql else "{} IN {}"
+        return template.format(field_sql, ids_sql), (*field_params, *ids_params)
 
 
 def _rows(customers: Iterable[Customer]) -> list[tuple[int, str]]:
