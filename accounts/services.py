@@ -3,15 +3,15 @@
 from collections.abc import Iterable
 from uuid import uuid4
 
-from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.backends import UNREAD
 from accounts.models import Menu, MenuStamp, Notification, Role, User
+from jobs.queue import enqueue_on_commit
+from jobs.tasks import send_email
 from kingadmin.history import log_addition, log_change, snapshot
 
 # The fields of a role the permission page sets, as its history names them.
@@ -25,21 +25,19 @@ def notification_send(
 ) -> Notification:
     """Notify ``recipient`` in the app; also e-mail them if a subject is given.
 
-    The e-mail leaves after the surrounding transaction commits, so a
-    rolled-back action never mails anybody.
+    The e-mail is a job (jobs.tasks.send_email) started with the surrounding
+    transaction: a rolled-back action mails nobody, and a mail server outage
+    delays the mail (retried), never the action.
     """
     notification = Notification(recipient=recipient, text=text[:500], link=link)
     notification.full_clean()
     notification.save()
     if email_subject and recipient.email:
-        transaction.on_commit(
-            lambda: send_mail(
-                email_subject,
-                text,
-                settings.DEFAULT_FROM_EMAIL,
-                [recipient.email],
-                fail_silently=True,
-            )
+        enqueue_on_commit(
+            send_email,
+            subject=str(email_subject),
+            body=str(text),
+            to=[recipient.email],
         )
     return notification
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -25,6 +24,8 @@ from crm.models import (
     Payment,
 )
 from crm.selectors import customer_find_duplicate
+from jobs.queue import enqueue_on_commit
+from jobs.tasks import send_email
 from kingadmin.fields import parse_pk
 
 
@@ -428,10 +429,8 @@ def enrollment_approve(
         subject = _("Your enrollment in %(class)s succeeded") % {
             "class": enrollment.class_list
         }
-        transaction.on_commit(
-            lambda: send_mail(
-                subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email]
-            )
+        enqueue_on_commit(
+            send_email, subject=str(subject), body=str(body), to=[customer.email]
         )
     return enrollment
 
@@ -516,9 +515,7 @@ def enrollment_reject(*, enrollment: Enrollment, by: User, reason: str) -> Enrol
         subject = _("Your enrollment in %(class)s needs another look") % {
             "class": enrollment.class_list
         }
-        transaction.on_commit(
-            lambda: send_mail(
-                subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email]
-            )
+        enqueue_on_commit(
+            send_email, subject=str(subject), body=str(body), to=[customer.email]
         )
     return enrollment

@@ -56,12 +56,15 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # Anywhere after django.contrib.auth/contenttypes: see kingadmin/README.md.
     "kingadmin",
     "accounts",
     "crm",
     "student",
     "teacher",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +247,20 @@ CACHES = {
 
 # Enrollment links: lifetime, and how many requests a link or an address may
 # make per window before being told to slow down.
+# Background jobs (jobs/): Django's task framework through the django-tasks
+# backport, queued in the database (django-tasks-db) and run by
+# `manage.py worker` (started by `make run`). TASKS_BACKEND=immediate runs
+# each job inside the request instead (no worker; what the tests use).
+_task_backends = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {
+    "default": {
+        "BACKEND": _task_backends[os.environ.get("TASKS_BACKEND", "database")],
+    }
+}
+
 CRM_ENROLLMENT_LINK_DAYS = int(os.environ.get("CRM_ENROLLMENT_LINK_DAYS", "7"))
 CRM_ENROLLMENT_RATE_LIMIT = int(os.environ.get("CRM_ENROLLMENT_RATE_LIMIT", "60"))
 CRM_ENROLLMENT_RATE_WINDOW = 600

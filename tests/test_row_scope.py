@@ -133,6 +133,10 @@ EXPECTED = {
     "crm.enrollmentlink": _nobody,
     # Who saw personal data: for the school's administrators only.
     "crm.personaldataaccess": _nobody,
+    # The queue's bookkeeping: for the school's administrators only.
+    "django_tasks_database.dbtaskresult": _nobody,
+    "jobs.workerbeat": _nobody,
+    "jobs.periodicrun": _nobody,
     "teacher.courserecord": _teacher_only(_lessons),
     "teacher.studyrecord": _teacher_only(
         _through("course_record", CourseRecord, _lessons)

@@ -1,0 +1,23 @@
+"""Jobs the queue's tests enqueue (importable by path, as the worker needs)."""
+
+from accounts.models import Notification, User
+from jobs.registry import job
+
+FAILURES_LEFT = {"flaky": 0}
+
+
+@job(attempts=3, first_delay=60)
+def flaky(*, note: str) -> str:
+    """Fail while FAILURES_LEFT says so, then notify the first user."""
+    if FAILURES_LEFT["flaky"] > 0:
+        FAILURES_LEFT["flaky"] -= 1
+        raise ConnectionError("the far side is down")
+    Notification.objects.create(recipient=User.objects.order_by("pk").first(), text=note)
+    return note
+
+
+@job()
+def once(*, note: str) -> str:
+    """Record one run (a notification of the first user) and return ``note``."""
+    Notification.objects.create(recipient=User.objects.order_by("pk").first(), text=note)
+    return note
