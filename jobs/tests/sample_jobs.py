@@ -12,12 +12,14 @@ def flaky(*, note: str) -> str:
     if FAILURES_LEFT["flaky"] > 0:
         FAILURES_LEFT["flaky"] -= 1
         raise ConnectionError("the far side is down")
-    Notification.objects.create(recipient=User.objects.order_by("pk").first(), text=note)
+    first = User.objects.order_by("pk").first()
+    Notification.objects.create(recipient=first, text=note)
     return note
 
 
 @job()
 def once(*, note: str) -> str:
     """Record one run (a notification of the first user) and return ``note``."""
-    Notification.objects.create(recipient=User.objects.order_by("pk").first(), text=note)
+    first = User.objects.order_by("pk").first()
+    Notification.objects.create(recipient=first, text=note)
     return note

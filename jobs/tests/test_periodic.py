@@ -24,7 +24,8 @@ def test_every_is_due_on_the_multiples_of_its_minutes():
     hourly = Every(minutes=60)
     assert hourly.last_due(at(2026, 12, 3, 14, 59, 59)) == at(2026, 12, 3, 14)
     assert hourly.last_due(at(2026, 12, 3, 15)) == at(2026, 12, 3, 15)
-    assert Every(minutes=15).last_due(at(2026, 12, 3, 14, 44)) == at(2026, 12, 3, 14, 30)
+    quarter = Every(minutes=15)
+    assert quarter.last_due(at(2026, 12, 3, 14, 44)) == at(2026, 12, 3, 14, 30)
 
 
 def test_daily_is_due_at_its_local_time_today_or_else_yesterday():
