@@ -23,8 +23,7 @@ $(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
 run: $(VENV)/.run-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST)/"
-	$(PY) manage.py runserver $(HOST)
+	PY=$(PY) scripts/serve $(HOST)
 
 chromium:
 	@test -x /usr/bin/chromium || scripts/install-chromium
