@@ -1,6 +1,7 @@
 """Move private leads nobody worked for CRM_STALE_LEAD_DAYS into the public pool.
 
-Run it on a schedule (e.g. hourly from cron) until the task queue runs it:
+The workers run it every hour (the periodic job ``crm-pool-fallback``,
+crm/tasks.py); by hand:
 
     .venv/bin/python manage.py crm_pool_fallback
 """
