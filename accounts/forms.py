@@ -2,7 +2,11 @@
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordResetForm,
+    UsernameField,
+)
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -11,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Menu, Role, User
+from jobs.queue import enqueue_on_commit
+from jobs.tasks import send_email
 from kingadmin.fields import ModelMultipleChoiceField
 from kingadmin.forms import KingadminModelForm
 
@@ -202,3 +208,24 @@ class RolePermissionsForm(forms.Form):
         """Return the ticked permissions plus the role's permissions of no rule."""
         kept = self.role.permissions.exclude(pk__in=self.permission_ids)
         return [*self.cleaned_data["permissions"], *kept]
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's password reset form, its e-mail sent by a job (retried, never lost)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """Render the mail as Django does, then enqueue it instead of sending."""
+        from django.template import loader
+
+        subject = loader.render_to_string(subject_template_name, context)
+        subject = "".join(subject.splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        enqueue_on_commit(send_email, subject=subject, body=body, to=[to_email])

@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import LoginForm, RolePermissionsForm
+from accounts.forms import LoginForm, QueuedPasswordResetForm, RolePermissionsForm
 from accounts.models import Menu, Notification, Role, User
 from accounts.rights import role_matrix, rule_catalogue
 from accounts.rights import user_rights as user_rights_query
@@ -128,7 +128,12 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's password reset, with a per-address limit of requests (mails)."""
+    """Django's password reset, with a per-address limit of requests (mails).
+
+    The mail is a job (``QueuedPasswordResetForm``).
+    """
+
+    form_class = QueuedPasswordResetForm
 
     def get(self, request, *args, **kwargs):
         refusal = PASSWORD_RESETS.refusal(request)

@@ -207,6 +207,28 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# With S3_BUCKET, private files (ID documents, homework) live in S3-compatible
+# object storage (django-storages): every instance reads what another wrote.
+# They stay private: the bucket is never public and files are streamed by the
+# same access-checked views (a URL, were one ever made, is signed and expires
+# within a minute).
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION", "us-east-1"),
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "location": os.environ.get("S3_PREFIX", ""),
+        },
+    }
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
@@ -244,6 +266,18 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
+# With REDIS_URL (redis://host:6379/0) Redis is the shared cache, for every
+# instance: rate limits and the login throttle count there, and sessions are
+# read from it (written through to the database, so a Redis restart logs
+# nobody out).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "crm"),
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Enrollment links: lifetime, and how many requests a link or an address may
 # make per window before being told to slow down.
@@ -260,6 +294,10 @@ TASKS = {
         "BACKEND": _task_backends[os.environ.get("TASKS_BACKEND", "database")],
     }
 }
+
+# A worker not seen for this long is taken for dead: its running job is
+# queued again (or failed). Longer than any pause of a live worker's beat.
+JOBS_LOST_AFTER_SECONDS = int(os.environ.get("JOBS_LOST_AFTER_SECONDS", "30"))
 
 CRM_ENROLLMENT_LINK_DAYS = int(os.environ.get("CRM_ENROLLMENT_LINK_DAYS", "7"))
 CRM_ENROLLMENT_RATE_LIMIT = int(os.environ.get("CRM_ENROLLMENT_RATE_LIMIT", "60"))

@@ -9,7 +9,7 @@ Besides running jobs, each worker keeps a house thread that every
 ``BEAT_SECONDS``:
 
 1. writes its heartbeat (jobs.models.WorkerBeat);
-2. finds jobs left RUNNING by a worker not seen for ``LOST_AFTER`` (killed,
+2. finds jobs left RUNNING by a worker not seen for JOBS_LOST_AFTER_SECONDS (killed,
    its machine gone): each is tried again if its retry policy allows, else
    marked failed with ``WorkerLost``; never silently gone;
 3. starts the periodic jobs that are due (jobs.registry.PERIODIC), each due
@@ -29,6 +29,7 @@ import os
 import socket
 import threading
 
+from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -41,7 +42,11 @@ from jobs.registry import PERIODIC, retry_policy
 logger = logging.getLogger(__name__)
 
 BEAT_SECONDS = 5.0
-LOST_AFTER = datetime.timedelta(seconds=30)
+
+
+def lost_after() -> datetime.timedelta:
+    """Return how long a worker may go unseen before its jobs count as lost."""
+    return datetime.timedelta(seconds=settings.JOBS_LOST_AFTER_SECONDS)
 
 
 class WorkerLost(Exception):
@@ -75,7 +80,7 @@ def requeue_or_fail(result: DBTaskResult, *, now: datetime.datetime) -> bool:
 def recover_lost_jobs(*, now: datetime.datetime | None = None) -> int:
     """Queue again (or fail) the jobs whose worker stopped; return how many."""
     now = now or timezone.now()
-    stale = now - LOST_AFTER
+    stale = now - lost_after()
     alive = set(
         WorkerBeat.objects.filter(seen_at__gte=stale).values_list(
             "worker_id", flat=True
@@ -179,7 +184,7 @@ class Worker(DatabaseWorker):
                     self.keep_house()
                 except Exception:
                     logger.exception("The worker's house thread failed; going on.")
-                stop.wait(BEAT_SECONDS)
+                stop.wait(min(BEAT_SECONDS, lost_after().total_seconds() / 3))
         finally:
             connection.close()
 

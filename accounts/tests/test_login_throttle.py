@@ -13,7 +13,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import authenticate
 from django.core import mail
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from accounts.models import User
@@ -210,7 +210,11 @@ def test_the_address_is_the_one_django_axes_uses(accounts, settings):
 
 
 def reset(email, *, ip=SPRAYER):
-    return Client().post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
+    # The mail is a job started when the request's work commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return Client().post(
+            reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip
+        )
 
 
 def test_password_reset_requests_are_limited_per_address(settings):

@@ -1,5 +1,7 @@
 """Jobs the queue's tests enqueue (importable by path, as the worker needs)."""
 
+import time
+
 from accounts.models import Notification, User
 from jobs.registry import job
 
@@ -20,6 +22,15 @@ def flaky(*, note: str) -> str:
 @job()
 def once(*, note: str) -> str:
     """Record one run (a notification of the first user) and return ``note``."""
+    first = User.objects.order_by("pk").first()
+    Notification.objects.create(recipient=first, text=note)
+    return note
+
+
+@job(attempts=2)
+def slow(*, seconds: float, note: str) -> str:
+    """Take ``seconds`` (long enough to kill its worker), then record ``note``."""
+    time.sleep(seconds)
     first = User.objects.order_by("pk").first()
     Notification.objects.create(recipient=first, text=note)
     return note

@@ -15,7 +15,7 @@ from jobs.models import WorkerBeat
 from jobs.registry import Retry
 from jobs.tests import sample_jobs
 from jobs.tests.conftest import make_worker
-from jobs.worker import LOST_AFTER, recover_lost_jobs
+from jobs.worker import lost_after, recover_lost_jobs
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,9 +90,13 @@ def _running(job, *, worker_id: str, started: timedelta):
 def test_a_job_whose_worker_died_is_queued_again(someone, queue):
     now = timezone.now()
     WorkerBeat.objects.create(
-        worker_id="dead", host="h", pid=1, started_at=now, seen_at=now - LOST_AFTER * 2
+        worker_id="dead",
+        host="h",
+        pid=1,
+        started_at=now,
+        seen_at=now - lost_after() * 2,
     )
-    lost = _running(sample_jobs.flaky, worker_id="dead", started=LOST_AFTER * 2)
+    lost = _running(sample_jobs.flaky, worker_id="dead", started=lost_after() * 2)
     assert recover_lost_jobs() == 1
     lost.refresh_from_db()
     assert lost.status == TaskResultStatus.READY and lost.run_after <= timezone.now()
@@ -100,7 +104,7 @@ def test_a_job_whose_worker_died_is_queued_again(someone, queue):
 
 
 def test_a_lost_job_without_retries_is_marked_failed_not_forgotten(someone, queue):
-    lost = _running(sample_jobs.once, worker_id="gone", started=LOST_AFTER * 2)
+    lost = _running(sample_jobs.once, worker_id="gone", started=lost_after() * 2)
     assert recover_lost_jobs() == 1
     lost.refresh_from_db()
     assert lost.status == TaskResultStatus.FAILED
@@ -112,7 +116,7 @@ def test_a_job_of_a_live_worker_or_just_started_is_left_alone(someone, queue):
     WorkerBeat.objects.create(
         worker_id="alive", host="h", pid=1, started_at=now, seen_at=now
     )
-    busy = _running(sample_jobs.once, worker_id="alive", started=LOST_AFTER * 10)
+    busy = _running(sample_jobs.once, worker_id="alive", started=lost_after() * 10)
     fresh = _running(sample_jobs.once, worker_id="unknown", started=timedelta(0))
     assert recover_lost_jobs() == 0
     assert {
