@@ -21,6 +21,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks import task
 
 __all__ = ["PERIODIC", "Daily", "Every", "Periodic", "Retry", "job", "periodic"]
@@ -65,7 +66,16 @@ def declared_jobs() -> frozenset[str]:
 
 
 def retry_policy(task_path: str) -> Retry:
-    """Return the retry policy of the job stored as ``task_path`` (once, if unknown)."""
+    """Return the retry policy of the job stored as ``task_path`` (once, if unknown).
+
+    A job declared in a module this process has not imported yet (not an
+    app's ``tasks.py``) is imported to learn its policy.
+    """
+    if task_path not in _RETRIES:
+        try:
+            import_string(task_path)
+        except ImportError:
+            return Retry()
     return _RETRIES.get(task_path, Retry())
 
 

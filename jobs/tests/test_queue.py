@@ -196,3 +196,16 @@ def test_two_workers_never_run_one_job_twice(queue):
     assert all(len(row.worker_ids) == 1 for row in rows)
     notes = sorted(Notification.objects.values_list("text", flat=True))
     assert notes == sorted(f"job {n}" for n in range(40))
+
+
+def test_the_retry_policy_of_a_job_not_imported_yet_is_found(monkeypatch):
+    import sys
+
+    from jobs.registry import _RETRIES, retry_policy
+
+    path = "jobs.tests.sample_jobs.slow"
+    # As in a worker that never imported the module: neither it nor its policy.
+    monkeypatch.delitem(_RETRIES, path)
+    monkeypatch.delitem(sys.modules, "jobs.tests.sample_jobs")
+    assert retry_policy(path).attempts == 2
+    assert retry_policy("no.such.module.job").attempts == 1
