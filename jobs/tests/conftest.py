@@ -29,8 +29,15 @@ def make_worker(worker_id: str = "worker-1") -> Worker:
 
 
 @pytest.fixture
-def run_worker(queue):
-    """Run what is due in the queue now, then return (a batch worker)."""
+def run_worker(queue, monkeypatch):
+    """Run what is due in the queue now, then return (a batch worker).
+
+    The worker's loop closes connections left outside autocommit, as it
+    should between jobs; here that is the test's own transaction, kept.
+    """
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run(worker_id: str = "worker-1") -> None:
         make_worker(worker_id).run()
