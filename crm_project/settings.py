@@ -295,6 +295,13 @@ TASKS = {
     }
 }
 
+# kingadmin exports of lists longer than this many rows are written by a job
+# (jobs/exports.py): the user follows the progress and gets a notification.
+KINGADMIN_EXPORT_IN_BACKGROUND = "jobs.exports.export_start"
+KINGADMIN_EXPORT_IN_BACKGROUND_ABOVE = int(
+    os.environ.get("EXPORT_IN_BACKGROUND_ABOVE", "5000")
+)
+
 # A worker not seen for this long is taken for dead: its running job is
 # queued again (or failed). Longer than any pause of a live worker's beat.
 JOBS_LOST_AFTER_SECONDS = int(os.environ.get("JOBS_LOST_AFTER_SECONDS", "30"))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("crm/", include("crm.urls")),
+    path("jobs/", include("jobs.urls")),
     # The customer's enrollment form: no login, the random token is the key.
     path("enroll/<str:token>/", crm_views.enroll, name="enroll"),
     path("teacher/", include("teacher.urls")),

@@ -14,7 +14,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 import kingadmin
-from jobs.models import PeriodicRun, WorkerBeat
+from jobs.models import Export, PeriodicRun, WorkerBeat
 from jobs.registry import declared_jobs, retry_policy
 from jobs.services import job_retry
 
@@ -137,3 +137,27 @@ class PeriodicRunAdmin(ReadOnlyAdmin):
     list_filter = ("due_at",)
     ordering = ("-due_at",)
     readonly_fields = ("name", "due_at", "task_id", "worker_id", "created_at")
+
+
+@kingadmin.register(Export)
+class ExportAdmin(ReadOnlyAdmin):
+    """Who exported which list when: a record of personal data leaving the CRM."""
+
+    list_display = ("title", "user", "format", "state", "rows_total", "created_at")
+    list_filter = ("state", "created_at")
+    list_select_related = ("user",)
+    ordering = ("-created_at",)
+    fields = (
+        "user",
+        "title",
+        "model",
+        "query",
+        "format",
+        "state",
+        "rows_total",
+        "rows_written",
+        "error",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = fields

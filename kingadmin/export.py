@@ -124,6 +124,30 @@ def xlsx_response(
     the response streams and then closes (deleting it). Raise
     ``ImproperlyConfigured`` when openpyxl is not installed.
     """
+    file = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it.
+    try:
+        write_xlsx(file, headers=headers, rows=rows, sheet_title=sheet_title)
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    response = FileResponse(file, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(filename)
+    return response
+
+
+def write_xlsx(
+    file,
+    *,
+    headers: list[str],
+    rows: Iterable[Sequence[object]],
+    sheet_title: str | Promise = DEFAULT_SHEET_TITLE,
+) -> None:
+    """Write an XLSX workbook of ``headers`` (bold) and ``rows`` to binary ``file``.
+
+    Write-only mode: memory stays flat however many rows. Raise
+    ``ImproperlyConfigured`` when openpyxl is not installed.
+    """
     _require_openpyxl()
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -141,17 +165,19 @@ def xlsx_response(
     sheet.append(header_cells)
     for row in rows:
         sheet.append([_xlsx_value(value, ILLEGAL_CHARACTERS_RE) for value in row])
+    workbook.save(file)
 
-    file = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it.
-    try:
-        workbook.save(file)
-        file.seek(0)
-    except BaseException:
-        file.close()
-        raise
-    response = FileResponse(file, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition(filename)
-    return response
+
+def write_csv(file, *, headers: list[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write the CSV of ``headers`` and ``rows`` to binary ``file`` (as downloaded).
+
+    The same bytes as :func:`csv_response`'s body: UTF-8 with a byte order mark,
+    formulas neutralized, times in the current time zone.
+    """
+    zone = timezone.get_current_timezone()
+    header_row = [_csv_value(header, zone) for header in headers]
+    for chunk in _csv_chunks(header_row, rows, zone):
+        file.write(chunk.encode("utf-8"))
 
 
 def _require_openpyxl() -> None:

@@ -19,7 +19,7 @@ from teacher.models import StudyRecord
 from tests.factories import ClassListFactory, CustomerFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_APPS = ("accounts", "crm", "kingadmin", "student", "teacher")
+PROJECT_APPS = ("accounts", "crm", "jobs", "kingadmin", "student", "teacher")
 
 EXPECTED_POLICY = {
     "default-src": {"'self'"},

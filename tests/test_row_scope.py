@@ -137,6 +137,9 @@ EXPECTED = {
     "django_tasks_database.dbtaskresult": _nobody,
     "jobs.workerbeat": _nobody,
     "jobs.periodicrun": _nobody,
+    # Who exported what: for administrators (each user sees their own exports
+    # on their export pages, jobs/views.py).
+    "jobs.export": _nobody,
     "teacher.courserecord": _teacher_only(_lessons),
     "teacher.studyrecord": _teacher_only(
         _through("course_record", CourseRecord, _lessons)

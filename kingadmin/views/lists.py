@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
@@ -11,6 +12,7 @@ from django.db.models import QuerySet
 from django.forms.models import modelformset_factory
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -173,11 +175,24 @@ class ChangeListViews:
         return HttpResponseRedirect(request.get_full_path())
 
     def export_view(self, request):
-        """Download the filtered, sorted list as CSV or Excel (streamed)."""
+        """Download the filtered, sorted list as CSV or Excel (streamed).
+
+        A list longer than ``KINGADMIN_EXPORT_IN_BACKGROUND_ABOVE`` rows is
+        handed to ``KINGADMIN_EXPORT_IN_BACKGROUND`` (a dotted path to a
+        callable ``(request, model_admin, changelist, fmt) -> response``) when
+        the project sets one: e.g. a background job that writes the file.
+        """
         fmt = request.GET.get("format", "csv")
         if fmt not in self.get_export_formats(request):
             raise Http404
         changelist = self.get_changelist(request, self.scoped_queryset(request))
+        background = getattr(settings, "KINGADMIN_EXPORT_IN_BACKGROUND", None)
+        above = getattr(settings, "KINGADMIN_EXPORT_IN_BACKGROUND_ABOVE", None)
+        long_list = changelist.count_capped or (
+            above is not None and changelist.result_count > above
+        )
+        if background and above is not None and long_list:
+            return import_string(background)(request, self, changelist, fmt)
         headers = [str(column.header) for column in changelist.columns]
         rows = changelist.export_rows()
         filename = f"{self.opts.verbose_name_plural}.{fmt}"
