@@ -5,8 +5,9 @@ scope ``user = request.user`` is the whole rule; another user's export is a
 404, never a 403 that would confirm it exists.
 """
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -43,8 +44,18 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "jobs/export_detail.html",
-        {"export": export, "status": _status(export)},
+        {"export": export, "status": _status(export), "list_url": _list_url(export)},
     )
+
+
+def _list_url(export: Export) -> str:
+    """Return the exported list's address, with its filters."""
+    from kingadmin.sites import site
+
+    admin = site.get_model_admin(apps.get_model(export.model))
+    query = QueryDict(export.query, mutable=True)
+    query.pop("format", None)
+    return admin.url("changelist") + ("?" + query.urlencode() if query else "")
 
 
 @require_GET

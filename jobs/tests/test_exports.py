@@ -52,6 +52,7 @@ def test_a_long_list_exports_as_a_job_with_progress_and_a_notification(
     page = admin_client.get(response.url, follow=True).content.decode()
     assert "exported in the background" in page
     assert "4 of 4 rows" in page and f"/jobs/exports/{export.pk}/download/" in page
+    assert f'href="{LIST}?source=qq_group&amp;o=name_link"' in page  # back to it
     status = admin_client.get(f"/jobs/exports/{export.pk}/status/").json()
     assert status["state"] == "done" and status["percent"] == 100
     download = admin_client.get(status["download_url"])
