@@ -685,7 +685,7 @@ class RateCounter(models.Model):
 
     The database's own counter when the shared cache is the database: one
     atomic upsert per request instead of the cache's read-then-write. Rows
-    outlive their window by a second and are swept now and then.
+    outlive their window by a second and are deleted by the nightly cleanup.
     """
 
     name = models.CharField(max_length=128, unique=True)

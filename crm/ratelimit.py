@@ -17,7 +17,6 @@ cache's add/incr/touch take seventeen (its incr reads, then writes).
 
 import hashlib
 import math
-import random
 import time
 from datetime import UTC, datetime
 
@@ -26,9 +25,6 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import connection
 
 from crm.models import RateCounter
-
-# One request in this many sweeps the counters of windows that have ended.
-SWEEP_EVERY = 500
 
 
 def too_many(key: str, *, limit: int, window: int) -> bool:
@@ -89,8 +85,6 @@ def record(key: str, *, window: int) -> int:
 
 def _record_in_database(name: str, expires: int) -> int:
     expires_at = datetime.fromtimestamp(expires, tz=UTC)
-    if random.randrange(SWEEP_EVERY) == 0:  # noqa: S311 - not a secret
-        RateCounter.objects.filter(expires_at__lt=datetime.now(tz=UTC)).delete()
     table = connection.ops.quote_name(RateCounter._meta.db_table)
     value = connection.ops.adapt_datetimefield_value(expires_at)
     with connection.cursor() as cursor:
@@ -101,3 +95,12 @@ def _record_in_database(name: str, expires: int) -> int:
             [name, value],
         )
         return cursor.fetchone()[0]
+
+
+def ended_windows_delete(*, now: datetime) -> int:
+    """Delete the database counters of windows that ended; return how many.
+
+    Run by the nightly cleanup job (jobs.tasks): an ended window's row is
+    never read again, so the request path never deletes.
+    """
+    return RateCounter.objects.filter(expires_at__lt=now).delete()[0]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -24,6 +24,7 @@ from crm.models import (
     Payment,
 )
 from crm.selectors import customer_find_duplicate
+from crm.tasks import reviewers_notify
 from jobs.queue import enqueue_on_commit
 from jobs.tasks import send_email
 from kingadmin.fields import parse_pk
@@ -313,13 +314,24 @@ def enrollment_submit(*, link: EnrollmentLink, customer: Customer) -> Enrollment
     )
     link.used_at = now
     link.save(update_fields=["used_at"])
-    notifications_send(
-        recipients=_reviewers(enrollment),
-        text=_("%(customer)s submitted the enrollment form for %(class)s.")
-        % {"customer": customer, "class": enrollment.class_list},
-        link=reverse("crm:enrollment_review", args=[enrollment.pk]),
+    # The reviewers are told by a job (jobs.queue), the customer's request
+    # does not wait for it.
+    enqueue_on_commit(
+        reviewers_notify,
+        enrollment_id=enrollment.pk,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     return enrollment
+
+
+def enrollment_reviewers_notify(*, enrollment: Enrollment) -> int:
+    """Tell the consultant and every reviewer of ``enrollment`` it was submitted."""
+    return notifications_send(
+        recipients=_reviewers(enrollment),
+        text=_("%(customer)s submitted the enrollment form for %(class)s.")
+        % {"customer": enrollment.customer, "class": enrollment.class_list},
+        link=reverse("crm:enrollment_review", args=[enrollment.pk]),
+    )
 
 
 def _reviewers(enrollment: Enrollment) -> list[User]:

@@ -33,8 +33,9 @@ def send_email(*, subject: str, body: str, to: list[str]) -> int:
 @periodic("nightly-cleanup", Daily(datetime.time(3, 0)))
 @job()
 def nightly_cleanup() -> dict:
-    """Delete what has expired: sessions, finished jobs, links, upload leftovers."""
+    """Delete what has expired: sessions, jobs, rate counters, links, leftovers."""
     from crm.cleanup import expired_links_delete, upload_leftovers_delete
+    from crm.ratelimit import ended_windows_delete
 
     now = timezone.now()
     before = now - KEEP_FINISHED
@@ -48,6 +49,7 @@ def nightly_cleanup() -> dict:
         "workers": WorkerBeat.objects.filter(
             seen_at__lt=now - datetime.timedelta(days=1)
         ).delete()[0],
+        "rate_counters": ended_windows_delete(now=now),
         "enrollment_links": expired_links_delete(now=now),
         "upload_leftovers": upload_leftovers_delete(now=now),
     }

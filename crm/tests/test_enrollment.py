@@ -262,12 +262,15 @@ def test_uploads_are_listed_limited_to_three_and_stored_under_generated_names(li
     assert list(link.enrollment.documents.all()) == [documents[1]]
 
 
-def test_submission_kills_the_link_and_tells_staff(link, sales, reviewer):
+def test_submission_kills_the_link_and_tells_staff(
+    link, sales, reviewer, django_capture_on_commit_callbacks
+):
     client = Client()
     client.post(f"/enroll/{link.token}/", {"action": "upload", "documents": png()})
-    response = client.post(
-        f"/enroll/{link.token}/", form_data(link.enrollment.customer)
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # staff are told by a job
+        response = client.post(
+            f"/enroll/{link.token}/", form_data(link.enrollment.customer)
+        )
     assert "was submitted" in response.content.decode()
     enrollment = Enrollment.objects.get()
     assert enrollment.state == "submitted" and enrollment.contract_agreed
