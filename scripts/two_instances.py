@@ -12,10 +12,12 @@ gunicorn instances and two job workers, and checks, as the README's
 1. a session opened on instance 1 is logged in on instance 2;
 2. an ID document uploaded through instance 1 lands in S3 and the reviewer
    opens it through instance 2, byte for byte;
-3. the login throttle counts failures made on both instances together;
+3. a long export started on instance 1 is written by a worker (into S3)
+   and downloads through instance 2;
 4. a job enqueued by a request on instance 1 (a password-reset mail) runs
    exactly once, and each periodic job's due time ran once, with two workers;
-5. a worker killed in the middle of a job loses nothing: the other worker
+5. the login throttle counts failures made on both instances together;
+6. a worker killed in the middle of a job loses nothing: the other worker
    picks the job up again and finishes it (the job ran to its end once).
 
 Everything it started is stopped however it ends; exit 1 on any failure.
@@ -224,6 +226,7 @@ def run(processes: Processes, workdir: Path) -> None:
         "S3_SECRET_ACCESS_KEY": "testing",
         "LOGIN_FAILURES_PER_ADDRESS": str(FAILURES_PER_ADDRESS),
         "JOBS_LOST_AFTER_SECONDS": "6",
+        "EXPORT_IN_BACKGROUND_ABOVE": "5",
         "TASKS_BACKEND": "database",
     }
     os.environ.update(env)
@@ -295,8 +298,9 @@ def run(processes: Processes, workdir: Path) -> None:
     django.setup()
     check_sessions(one, two)
     check_uploads(one, two)
-    check_login_throttle(one, two)
+    check_background_export(one, two)
     check_jobs_run_once(one)
+    check_login_throttle(one, two)  # last: it blocks the address from logging in
     check_killed_worker(workers)
 
 
@@ -384,6 +388,27 @@ def check_jobs_run_once(one: str) -> None:
         [result] = DBTaskResult.objects.filter(pk=runs.get().task_id)
         assert len(result.worker_ids) == 1
     print("ok: a job enqueued on 1 ran once; each periodic due time ran once")
+
+
+def check_background_export(one: str, two: str) -> None:
+    from crm.models import Customer
+    from jobs.models import Export
+
+    manager = Browser()
+    assert log_in(manager, one, "manager") == 302
+    status, _body, headers = manager.get(
+        f"{one}/kingadmin/crm/customer/export/?format=csv"
+    )
+    assert status == 302 and "/jobs/exports/" in headers["Location"], status
+    export = wait_for(
+        lambda: Export.objects.filter(state=Export.State.DONE).first(),
+        "the export job",
+    )
+    status, body, _ = manager.get(f"{two}/jobs/exports/{export.pk}/download/")
+    assert status == 200, f"download on instance 2: {status}"
+    lines = body.decode("utf-8-sig").splitlines()
+    assert len(lines) == Customer.objects.count() + 1, len(lines)
+    print(f"ok: a long export queued on 1 ran on a worker; {len(lines) - 1} rows on 2")
 
 
 def check_killed_worker(workers: dict) -> None:
