@@ -4,6 +4,8 @@ For the school's administrators (no demo role but theirs holds these
 permissions): rows are read, never written by hand, but for the retry action.
 """
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.utils.formats import date_format
@@ -15,7 +17,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 import kingadmin
 from jobs.models import Export, PeriodicRun, WorkerBeat
-from jobs.registry import declared_jobs, retry_policy
+from jobs.registry import declared_jobs, has_secret_arguments, retry_policy
 from jobs.services import job_retry
 
 STATES = {
@@ -74,7 +76,7 @@ class JobAdmin(ReadOnlyAdmin):
         "task_path",
         "status",
         "queue_name",
-        "args_kwargs",
+        "arguments",
         "enqueued_at",
         "run_after",
         "started_at",
@@ -99,6 +101,12 @@ class JobAdmin(ReadOnlyAdmin):
                 "time": date_format(localtime(obj.run_after), "H:i:s")
             }
         return STATES.get(obj.status, obj.status)
+
+    @kingadmin.display(description=_("arguments"))
+    def arguments(self, obj):
+        if has_secret_arguments(obj.task_path):
+            return _("Not shown: they may hold a password link (erased once done).")
+        return json.dumps(obj.args_kwargs.get("kwargs", {}), ensure_ascii=False)[:1000]
 
     @kingadmin.display(description=_("attempts"))
     def attempts(self, obj):

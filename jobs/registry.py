@@ -17,6 +17,7 @@ Apps declare their jobs in a ``tasks.py`` module, imported when Django starts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 
@@ -41,13 +42,22 @@ class Retry:
 
 
 _RETRIES: dict[str, Retry] = {}
+_SECRET_ARGUMENTS: set[str] = set()
 
 
-def job(*, attempts: int = 1, first_delay: int = 30, queue_name: str = "default"):
+def job(
+    *,
+    attempts: int = 1,
+    first_delay: int = 30,
+    queue_name: str = "default",
+    secret_arguments: bool = False,
+):
     """Declare a job: a task tried up to ``attempts`` times, ``first_delay`` s apart.
 
     Arguments must be JSON values (ids, strings), never model instances: the
-    job may run in another process, after the row changed.
+    job may run in another process, after the row changed. A job with
+    ``secret_arguments`` (a mail holding a password link) has them erased
+    once it succeeded, and the jobs list never shows them.
     """
 
     def declare(function):
@@ -55,6 +65,8 @@ def job(*, attempts: int = 1, first_delay: int = 30, queue_name: str = "default"
         _RETRIES[declared.module_path] = Retry(
             attempts=attempts, first_delay=datetime.timedelta(seconds=first_delay)
         )
+        if secret_arguments:
+            _SECRET_ARGUMENTS.add(declared.module_path)
         return declared
 
     return declare
@@ -65,18 +77,26 @@ def declared_jobs() -> frozenset[str]:
     return frozenset(_RETRIES)
 
 
-def retry_policy(task_path: str) -> Retry:
-    """Return the retry policy of the job stored as ``task_path`` (once, if unknown).
+def _declare_if_new(task_path: str) -> None:
+    """Import the job ``task_path`` if this process has not declared it yet.
 
-    A job declared in a module this process has not imported yet (not an
-    app's ``tasks.py``) is imported to learn its policy.
+    A job declared outside an app's ``tasks.py`` is only known once imported.
     """
     if task_path not in _RETRIES:
-        try:
+        with contextlib.suppress(ImportError):
             import_string(task_path)
-        except ImportError:
-            return Retry()
+
+
+def retry_policy(task_path: str) -> Retry:
+    """Return the retry policy of the job stored as ``task_path`` (once, if unknown)."""
+    _declare_if_new(task_path)
     return _RETRIES.get(task_path, Retry())
+
+
+def has_secret_arguments(task_path: str) -> bool:
+    """Return True if the job's arguments must be neither shown nor kept."""
+    _declare_if_new(task_path)
+    return task_path in _SECRET_ARGUMENTS
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,12 @@ logger = logging.getLogger(__name__)
 KEEP_FINISHED = datetime.timedelta(days=30)
 
 
-@job(attempts=8, first_delay=30)
+@job(attempts=8, first_delay=30, secret_arguments=True)
 def send_email(*, subject: str, body: str, to: list[str]) -> int:
     """Send one e-mail; raise (and so be retried) when the mail server fails.
 
-    Tried 8 times over about an hour (30 s, 1, 2, 4 ... minutes apart).
+    Tried 8 times over about an hour (30 s, 1, 2, 4 ... minutes apart). The
+    body may hold a password link: erased from the queue once sent.
     """
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
 

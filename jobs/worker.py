@@ -37,7 +37,7 @@ from django_tasks_db.management.commands.db_worker import Worker as DatabaseWork
 from django_tasks_db.models import DBTaskResult
 
 from jobs.models import PeriodicRun, WorkerBeat
-from jobs.registry import PERIODIC, retry_policy
+from jobs.registry import PERIODIC, has_secret_arguments, retry_policy
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,13 @@ def requeue_or_fail(result: DBTaskResult, *, now: datetime.datetime) -> bool:
         policy.attempts,
     )
     return True
+
+
+def erase_arguments(result: DBTaskResult) -> None:
+    """Forget the arguments of a finished job (a mail's body with its link)."""
+    DBTaskResult.objects.filter(pk=result.pk).update(
+        args_kwargs={"args": [], "kwargs": {}}
+    )
 
 
 def recover_lost_jobs(*, now: datetime.datetime | None = None) -> int:
@@ -176,6 +183,8 @@ class Worker(DatabaseWorker):
         super().run_task(db_task_result)
         if db_task_result.status == TaskResultStatus.FAILED:
             requeue_or_fail(db_task_result, now=timezone.now())
+        elif has_secret_arguments(db_task_result.task_path):
+            erase_arguments(db_task_result)
 
     def _keep_house(self, stop: threading.Event) -> None:
         try:

@@ -84,3 +84,24 @@ def test_the_approval_commits_while_the_mail_server_is_down(
     [message] = inbox.messages
     assert message.rcpt_tos == ["lilei@example.com"]
     assert "Python full-stack S9" in message.content.decode()
+
+
+def test_a_sent_mail_job_keeps_no_body_and_the_list_never_shows_it(
+    smtp, run_worker, admin_client
+):
+    from jobs.tasks import send_email
+
+    server, inbox = smtp
+    server.start()
+    result = send_email.enqueue(
+        subject="Set your password", body="https://x/reset/SECRET/", to=["a@b.cn"]
+    )
+    page = f"/kingadmin/django_tasks_database/dbtaskresult/{result.id}/change/"
+    assert "SECRET" not in admin_client.get(page).content.decode()  # queued
+    run_worker()
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert row.args_kwargs == {"args": [], "kwargs": {}}
+    [message] = inbox.messages
+    assert b"SECRET" in message.content
+    assert "SECRET" not in admin_client.get(page).content.decode()
