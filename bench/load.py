@@ -27,6 +27,7 @@ import math
 import statistics
 
 import harness
+import throughput
 from throughput import Load, free_port, p95, start_gunicorn
 
 TARGET_SPEEDUP = 3.0
@@ -34,22 +35,7 @@ TARGET_P95_MS = 150.0
 
 
 def parse_args():
-    parser = harness.argument_parser(__doc__, repeat=3, warmup=1)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--followups", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    return harness.parse_args(
-        parser,
-        smoke={
-            "customers": 300,
-            "followups": 1000,
-            "seconds": 1.0,
-            "repeat": 1,
-            "warmup": 0,
-        },
-    )
+    return throughput.parse_args(__doc__, seconds=30.0)
 
 
 class SpreadLoad(Load):

@@ -37,11 +37,12 @@ KINGADMIN_PATH = "/kingadmin/crm/customer/?per_page=25"
 DJANGO_PATH = "/admin/crm/customer/"
 
 
-def parse_args():
-    parser = harness.argument_parser(__doc__, repeat=3, warmup=1)
+def parse_args(doc: str = __doc__, *, seconds: float = 10.0):
+    """Return the options of a load bench (this one's and bench/load.py's)."""
+    parser = harness.argument_parser(doc, repeat=3, warmup=1)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--followups", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=seconds)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     return harness.parse_args(
