@@ -13,6 +13,7 @@ page, where only they can download it.
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 from collections.abc import Iterable, Iterator
 
@@ -35,6 +36,9 @@ from jobs.registry import job
 from kingadmin.export import write_csv, write_xlsx
 
 PROGRESS_EVERY = 1000
+# Export files hold personal data: the nightly cleanup deletes them after
+# this long (the Export row stays, the record of who exported what).
+KEEP_FILES = datetime.timedelta(days=7)
 
 
 def export_start(request, model_admin, changelist, fmt: str):
@@ -139,3 +143,15 @@ def _write(export: Export) -> int:
         link=reverse("jobs:export", args=[export.pk]),
     )
     return total
+
+
+def expired_files_delete(*, now: datetime.datetime) -> int:
+    """Delete the files of exports older than KEEP_FILES; return how many."""
+    deleted = 0
+    for export in Export.objects.filter(created_at__lt=now - KEEP_FILES).exclude(
+        file=""
+    ):
+        export.file.delete(save=False)
+        Export.objects.filter(pk=export.pk).update(file="")
+        deleted += 1
+    return deleted

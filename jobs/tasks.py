@@ -37,6 +37,7 @@ def nightly_cleanup() -> dict:
     """Delete what has expired: sessions, jobs, rate counters, links, leftovers."""
     from crm.cleanup import expired_links_delete, upload_leftovers_delete
     from crm.ratelimit import ended_windows_delete
+    from jobs.exports import expired_files_delete
 
     now = timezone.now()
     before = now - KEEP_FINISHED
@@ -52,6 +53,7 @@ def nightly_cleanup() -> dict:
         ).delete()[0],
         "rate_counters": ended_windows_delete(now=now),
         "enrollment_links": expired_links_delete(now=now),
+        "export_files": expired_files_delete(now=now),
         "upload_leftovers": upload_leftovers_delete(now=now),
     }
     logger.info("Nightly cleanup: %s", report)

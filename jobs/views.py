@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from crm.private_files import private_file_response
+from jobs.exports import KEEP_FILES
 from jobs.models import Export
 from kingadmin.export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 
@@ -44,7 +45,12 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "jobs/export_detail.html",
-        {"export": export, "status": _status(export), "list_url": _list_url(export)},
+        {
+            "export": export,
+            "status": _status(export),
+            "list_url": _list_url(export),
+            "keep_days": KEEP_FILES.days,
+        },
     )
 
 

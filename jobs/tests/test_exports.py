@@ -143,3 +143,28 @@ def test_progress_is_written_as_rows_go_out(admin_user, monkeypatch):
     assert seen == [0, 0, 2, 2, 4]
     export.refresh_from_db()
     assert export.percent == 80
+
+
+def test_export_files_are_deleted_after_a_week_the_record_stays(
+    admin_client, long_lists, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobs.tasks import nightly_cleanup
+
+    CustomerFactory.create_batch(4)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.get(LIST + "export/", {"format": "csv"})
+    export = Export.objects.get()
+    name = export.file.name
+    assert nightly_cleanup.call()["export_files"] == 0  # a fresh file stays
+    Export.objects.update(created_at=timezone.now() - timedelta(days=8))
+    assert nightly_cleanup.call()["export_files"] == 1
+    export.refresh_from_db()
+    assert export.file.name == "" and export.state == Export.State.DONE
+    assert not export.file.storage.exists(name)
+    page = admin_client.get(f"/jobs/exports/{export.pk}/").content.decode()
+    assert "The file was deleted after 7 days." in page
+    assert admin_client.get(f"/jobs/exports/{export.pk}/download/").status_code == 404
