@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +38,7 @@ from crm.services import (
     enrollment_link_revoke,
     followup_add,
 )
+from kingadmin.links import reverse_id
 
 
 @kingadmin.register(Branch)
@@ -334,7 +334,7 @@ class CustomerAdmin(kingadmin.ModelAdmin):
     @kingadmin.display(description=_("name"), ordering="name")
     def name_link(self, obj):
         return format_html(
-            '<a href="{}">{}</a>', reverse("crm:customer_detail", args=[obj.pk]), obj
+            '<a href="{}">{}</a>', reverse_id("crm:customer_detail", obj.pk), obj
         )
 
     def get_search_results(self, request, queryset, search_term):
@@ -442,7 +442,7 @@ class EnrollmentAdmin(kingadmin.ModelAdmin):
     def review_link(self, obj):
         return format_html(
             '<a href="{}">{}</a>',
-            reverse("crm:enrollment_review", args=[obj.pk]),
+            reverse_id("crm:enrollment_review", obj.pk),
             _("Review"),
         )
 

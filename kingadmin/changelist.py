@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass, field
 from functools import cached_property, reduce
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.core.exceptions import EmptyResultSet
 from django.db import models
@@ -29,6 +29,7 @@ from kingadmin.columns import (
     is_date,
     path_spawns_duplicates,
 )
+from kingadmin.links import MARKER, split_at_marker
 from kingadmin.views import SELECTED_VAR
 
 PAGE_VAR = "p"
@@ -381,7 +382,16 @@ class ChangeList:
 
     def change_url(self, obj) -> str:
         """Return the URL of ``obj``'s change page."""
-        return self.model_admin.url("change", obj.pk)
+        pk = obj.pk
+        if type(pk) is int:
+            # Reversed once per page, each row's id put in place.
+            before, after = self._change_url_parts
+            return f"{before}{pk}{after}"
+        return self.model_admin.url("change", pk)
+
+    @cached_property
+    def _change_url_parts(self) -> tuple[str, str]:
+        return split_at_marker(self.model_admin.url("change", MARKER))
 
     def export_rows(self):
         """Yield the plain cell values of every matching row (streamed)."""
@@ -391,12 +401,7 @@ class ChangeList:
     # -- links
     def query_string(self, new: dict | None = None, remove: tuple = ()) -> str:
         """Return this list's query string with ``new`` set and ``remove`` dropped."""
-        # A cursor belongs to the page it leads from: any other link drops it.
-        params = {
-            k: v
-            for k, v in self.params.lists()
-            if k not in self.ignored and k != keyset.CURSOR_VAR
-        }
+        params = dict(self._encoded_params)
         for key in remove:
             for name in list(params):
                 if name == key or name.startswith(key + LOOKUP_SEP):
@@ -405,8 +410,19 @@ class ChangeList:
             if value is None:
                 params.pop(key, None)
             else:
-                params[key] = [str(value)]
-        return "?" + urlencode([(k, v) for k, values in params.items() for v in values])
+                params[key] = (f"{quote_plus(key)}={quote_plus(str(value))}",)
+        return "?" + "&".join(pair for pairs in params.values() for pair in pairs)
+
+    @cached_property
+    def _encoded_params(self) -> dict[str, tuple[str, ...]]:
+        # A list page links to itself some seventy times (filters, sorts,
+        # pages): its parameters are encoded once, as urlencode would.
+        # A cursor belongs to the page it leads from: any other link drops it.
+        return {
+            key: tuple(f"{quote_plus(key)}={quote_plus(value)}" for value in values)
+            for key, values in self.params.lists()
+            if key not in self.ignored and key != keyset.CURSOR_VAR
+        }
 
     def page_url(self, number: int) -> str:
         """Return the URL of page ``number`` with the current filters."""

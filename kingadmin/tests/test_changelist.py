@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 from unittest import mock
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.test import TestCase
@@ -211,6 +212,40 @@ class FilterTests(ChangelistTestCase):
         )
         self.assertContains(cheap, "Under 20")
         self.assertContains(cheap, "Clear all")
+
+    def test_filter_links_keep_the_other_parameters_and_mark_the_chosen_one(self):
+        response = self.client.get(
+            BOOKS, {"price_band": "cheap", "q": "a b&c", "o": "-title", "p": "2"}
+        )
+
+        # Each link keeps the search and the sort, encoded as urlencode does,
+        # and goes back to page 1; the chosen choice is marked current.
+        self.assertContains(
+            response,
+            '<a class="list-group-item list-group-item-action py-1 active" '
+            'href="?price_band=cheap&amp;q=a+b%26c&amp;o=-title" '
+            'aria-current="true">Under 20</a>',
+            html=True,
+        )
+        self.assertContains(
+            response,
+            '<a class="list-group-item list-group-item-action py-1" '
+            'href="?q=a+b%26c&amp;o=-title">All</a>',
+            html=True,
+        )
+        cl = response.context["cl"]
+        self.assertEqual(
+            cl.query_string({"author": "我 &"}, remove=("price_band",)),
+            "?" + urlencode({"q": "a b&c", "o": "-title", "p": "2", "author": "我 &"}),
+        )
+
+    def test_a_filter_choice_label_is_escaped(self):
+        make_author("<b>Bold</b>")
+
+        response = self.client.get(BOOKS)
+
+        self.assertContains(response, "&lt;b&gt;Bold&lt;/b&gt;</a>")
+        self.assertNotContains(response, "<b>Bold</b>")
 
     def test_a_value_the_simple_filter_does_not_offer_is_ignored(self):
         response = self.client.get(BOOKS, {"price_band": "free"})

@@ -1,0 +1,36 @@
+"""Links to rows by id, reversed once per URL name and put together per row.
+
+A list page links each of its rows; ``reverse()`` on each of them was a
+twentieth of the page's time. The URL is reversed once with a marker id
+and the row's id put in its place, which gives ``reverse()``'s result for
+integer ids (they need no quoting); other ids go through ``reverse()``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
+
+MARKER = 918273645  # an id no URL holds otherwise
+_parts: dict[tuple, tuple[str, str]] = {}
+
+
+def split_at_marker(url: str) -> tuple[str, str]:
+    """Return the parts of ``url`` before and after the marker id."""
+    before, _marker, after = url.rpartition(str(MARKER))
+    return before, after
+
+
+def reverse_id(viewname: str, pk) -> str:
+    """Return ``reverse(viewname, args=[pk])``, quickly for integer ids."""
+    if type(pk) is not int:
+        return reverse(viewname, args=[pk])
+    # What reverse() depends on besides the name: the URLconf, the script
+    # prefix and (for translated patterns) the language.
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    key = (viewname, urlconf, get_script_prefix(), get_language())
+    parts = _parts.get(key)
+    if parts is None:
+        parts = _parts[key] = split_at_marker(reverse(viewname, args=[MARKER]))
+    return f"{parts[0]}{pk}{parts[1]}"
