@@ -406,6 +406,23 @@ class PaginationTests(ChangelistTestCase):
         self.assertContains(first, "13 results")
         self.assertContains(first, 'href="?p=2"')
 
+    def test_deep_pages_find_their_ids_first_and_show_the_same_rows(self):
+        queries = ({"p": "2"}, {"p": "2", "o": "-price"}, {"p": "2", "q": "o"})
+        shallow = {str(q): self.titles(self.client.get(BOOKS, q)) for q in queries}
+
+        with mock.patch("kingadmin.changelist.DEFERRED_JOIN_OFFSET", 5):
+            for query in queries:
+                with (
+                    self.subTest(query=query),
+                    CaptureQueriesContext(connection) as captured,
+                ):
+                    response = self.client.get(BOOKS, query)
+                    self.assertEqual(self.titles(response), shallow[str(query)])
+                    page = next(
+                        q["sql"] for q in captured if "OFFSET" in q["sql"].upper()
+                    )
+                    self.assertIn("IN (SELECT", page.upper())
+
     def test_a_page_size_of_the_offered_choices_is_used(self):
         response = self.client.get(BOOKS, {"per_page": "25"})
 
