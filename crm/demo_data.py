@@ -36,6 +36,7 @@ from crm.models import (
 from crm.pool import customers_fall_back
 from crm.search import index_customers
 from teacher.models import CourseRecord, StudyRecord
+from timetable.models import ClassSession, Holiday, Room
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login
 
@@ -72,6 +73,14 @@ MENU_MY_CLASSES = "我的班级"
 MENU_STUDENT_QUESTIONS = "学员提问"
 MENU_QUESTIONS = "问答"
 MENU_MY_STUDY = "我的学习"
+MENU_MY_TIMETABLE = "我的课表"
+MENU_CAMPUS_TIMETABLE = "校区课表"
+
+# Rooms of each campus: name, seats.
+ROOMS = {
+    BEIJING: [("北京-101", 40), ("北京-102", 24)],
+    SHANGHAI: [("上海-201", 30), ("上海-202", 16)],
+}
 
 PYTHON_SYLLABUS = """\
 第一阶段：Python 基础（开发环境、基本语法、数据类型、流程控制、函数）
@@ -195,6 +204,8 @@ MENUS = [
     ),
     (MENU_QUESTIONS, "name", "student:questions", "chat-square-text", 31),
     (MENU_MY_STUDY, "name", "student:home", "mortarboard", 30),
+    (MENU_MY_TIMETABLE, "name", "timetable:mine", "calendar-week", 32),
+    (MENU_CAMPUS_TIMETABLE, "name", "timetable:campus", "calendar3", 15),
 ]
 
 SALES_PERMISSIONS = [
@@ -219,7 +230,12 @@ ROLES = {
     # role: (home menu, menus, permissions)
     ROLE_ADMIN: (
         MENU_ADMINISTRATION,
-        [MENU_ADMINISTRATION, MENU_ENROLLMENTS_TO_REVIEW, MENU_STUDENT_QUESTIONS],
+        [
+            MENU_ADMINISTRATION,
+            MENU_ENROLLMENTS_TO_REVIEW,
+            MENU_STUDENT_QUESTIONS,
+            MENU_CAMPUS_TIMETABLE,
+        ],
         "__all__",
     ),
     ROLE_SALES: (
@@ -235,6 +251,7 @@ ROLES = {
             MENU_ALL_CUSTOMERS,
             MENU_ENROLLMENTS_TO_REVIEW,
             MENU_SALES_REPORTS,
+            MENU_CAMPUS_TIMETABLE,
         ],
         [
             *SALES_PERMISSIONS,
@@ -247,13 +264,16 @@ ROLES = {
             "crm.change_enrollment",
             "crm.delete_customer",
             "crm.view_sales_reports",
+            "timetable.view_campus_timetable",
         ],
     ),
     ROLE_TEACHER: (
         MENU_MY_CLASSES,
-        [MENU_MY_CLASSES, MENU_STUDENT_QUESTIONS],
+        [MENU_MY_CLASSES, MENU_MY_TIMETABLE, MENU_STUDENT_QUESTIONS],
         [
             "teacher.use_teacher_portal",
+            "timetable.view_own_timetable",
+            "timetable.view_classsession",
             "crm.view_taught_classes",
             "teacher.view_courserecord",
             "teacher.add_courserecord",
@@ -267,9 +287,10 @@ ROLES = {
     ),
     ROLE_STUDENT: (
         MENU_MY_STUDY,
-        [MENU_MY_STUDY, MENU_QUESTIONS],
+        [MENU_MY_STUDY, MENU_MY_TIMETABLE, MENU_QUESTIONS],
         [
             "student.use_student_portal",
+            "timetable.view_own_timetable",
         ],
     ),
 }
@@ -669,6 +690,88 @@ def _seed_class_s9(school: dict, users: dict[str, User]) -> None:
             record.save()
 
 
+def _seed_timetable(school: dict, users: dict[str, User]) -> None:
+    """Rooms, holidays and this term's schedules of Python S9 and Linux 40.
+
+    S9's three lessons already held get their (past) sessions; from this week
+    on it meets Monday, Wednesday and Friday mornings in 北京-101; Linux 40
+    meets weekend mornings in 上海-201 from its start. New Year's days are
+    closed school-wide, one Saturday in Shanghai for maintenance.
+    """
+    from timetable.services import sessions_renumber
+
+    rooms = {}
+    for campus, entries in ROOMS.items():
+        for name, seats in entries:
+            rooms[name], _ = Room.objects.get_or_create(
+                branch=school["branches"][campus],
+                name=name,
+                defaults={"capacity": seats},
+            )
+    today = timezone.localdate()
+    new_year = today.replace(year=today.year + 1, month=1, day=1)
+    Holiday.objects.get_or_create(
+        name="元旦",
+        branch=None,
+        defaults={"first_day": new_year, "last_day": new_year + timedelta(days=2)},
+    )
+    maintenance = school["linux40"].start_date + timedelta(days=21)
+    maintenance += timedelta(days=(5 - maintenance.weekday()) % 7)  # a Saturday
+    Holiday.objects.get_or_create(
+        name="上海校区设备检修",
+        branch=school["branches"][SHANGHAI],
+        defaults={"first_day": maintenance, "last_day": maintenance},
+    )
+    teacher, s9, linux40 = users["teacher"], school["s9"], school["linux40"]
+    if not ClassSession.objects.filter(class_list=s9).exists():
+        for lesson in CourseRecord.objects.filter(class_list=s9):
+            starts_at = timezone.make_aware(datetime.combine(lesson.date, time(9, 30)))
+            ClassSession.objects.create(
+                class_list=s9,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=150),
+                room=rooms["北京-101"],
+                teacher=teacher,
+                topic=lesson.title,
+                course_record=lesson,
+            )
+        monday = today - timedelta(days=today.weekday())
+        _seed_schedule(
+            s9,
+            weekdays=[1, 3, 5],
+            start_time=time(9, 30),
+            duration_minutes=150,
+            room=rooms["北京-101"],
+            teacher=teacher,
+            first_date=max(monday, today - timedelta(days=3), s9.start_date),
+        )
+        sessions_renumber(class_list=s9)
+    if not ClassSession.objects.filter(class_list=linux40).exists():
+        _seed_schedule(
+            linux40,
+            weekdays=[6, 7],
+            start_time=time(9, 0),
+            duration_minutes=180,
+            room=rooms["上海-201"],
+            teacher=teacher,
+            first_date=max(linux40.start_date, today),
+        )
+
+
+def _seed_schedule(class_list: ClassList, *, first_date, **pattern) -> None:
+    """Schedule ``class_list`` from ``first_date`` to its end (if it has not ended)."""
+    from timetable.services import schedule_create
+
+    last_date = class_list.end_date or class_list.start_date + timedelta(days=180)
+    if last_date >= first_date:
+        schedule_create(
+            class_list=class_list,
+            first_date=first_date,
+            last_date=last_date,
+            **pattern,
+        )
+
+
 # The demo data of releases before issue 10 was English. _upgrade_previous_demo
 # turns it into the data above; these are its old names and texts.
 PREVIOUS_NAMES: dict[type[models.Model], dict[str, str]] = {
@@ -847,6 +950,7 @@ def seed_demo() -> None:
     users = _seed_users(school)
     _seed_leads(school, users)
     _seed_class_s9(school, users)
+    _seed_timetable(school, users)
     # Leads nobody worked for CRM_STALE_LEAD_DAYS are in the public pool.
     customers_fall_back()
 

@@ -450,10 +450,10 @@ def enrollment_approve(
 def _student_roles():
     """Return the roles a new student account gets.
 
-    The roles that hold the student portal permission and no other one: the
-    roles made for students' accounts, whatever their names. A role holding
-    more (the administrators' holds every permission) is never given to a
-    student.
+    The roles that hold the student portal permission and nothing beyond
+    what students get (the portal and their own timetable): the roles made
+    for students' accounts, whatever their names. A role holding more (the
+    administrators' holds every permission) is never given to a student.
     """
     from django.db.models import Exists, OuterRef
 
@@ -463,9 +463,13 @@ def _student_roles():
         permission__content_type__app_label="student",
         permission__codename="use_student_portal",
     )
+    students_own = portal | Q(
+        permission__content_type__app_label="timetable",
+        permission__codename="view_own_timetable",
+    )
     grants = Role.permissions.through.objects.filter(role=OuterRef("pk"))
     return Role.objects.filter(Exists(grants.filter(portal))).exclude(
-        Exists(grants.exclude(portal))
+        Exists(grants.exclude(students_own))
     )
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("enroll/<str:token>/", crm_views.enroll, name="enroll"),
     path("teacher/", include("teacher.urls")),
     path("student/", include("student.urls")),
+    path("timetable/", include("timetable.urls")),
     # The only admin: django.contrib.admin is not installed (README, "kingadmin
     # and permissions"); bench/urls.py adds it as a peer for the benchmarks.
     path("kingadmin/", kingadmin.site.urls),

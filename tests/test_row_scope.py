@@ -146,6 +146,12 @@ EXPECTED = {
     ),
     "student.question": _teacher_only(_questions),
     "student.answer": _teacher_only(_through("question", Question, _questions)),
+    # Rooms, closed days and schedules: the administrators' planning.
+    "timetable.room": _nobody,
+    "timetable.holiday": _nobody,
+    "timetable.schedule": _nobody,
+    # Sessions follow their class: a teacher lists those of the classes taught.
+    "timetable.classsession": _teacher_only(_lessons),
 }
 
 

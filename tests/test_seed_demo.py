@@ -320,6 +320,7 @@ def test_seed_upgrades_the_english_demo_data_of_the_previous_release():
         demo_data.MENU_ALL_CUSTOMERS,
         demo_data.MENU_ENROLLMENTS_TO_REVIEW,
         demo_data.MENU_SALES_REPORTS,
+        demo_data.MENU_CAMPUS_TIMETABLE,
     }
     # Old demo texts are replaced; the admin's own outline stays.
     python.refresh_from_db()
@@ -385,3 +386,29 @@ def test_seed_on_a_whole_database_of_the_previous_release_converges():
     assert not StudyRecord.objects.filter(teacher_comment="Good work.").exists()
     assert Course.objects.get(name=PYTHON).outline == demo_data.PYTHON_SYLLABUS
     assert CourseRecord.objects.filter(title=demo_data.LESSONS[0].title).exists()
+
+
+def test_the_demo_term_is_scheduled_around_the_holidays(demo):
+    from timetable.models import ClassSession, Holiday, Room, Schedule
+
+    assert set(Room.objects.values_list("name", flat=True)) == {
+        "北京-101",
+        "北京-102",
+        "上海-201",
+        "上海-202",
+    }
+    s9 = ClassList.objects.get(name=demo_data.PYTHON_S9)
+    schedule = Schedule.objects.get(class_list=s9)
+    assert schedule.weekdays == "135"
+    assert schedule.room.name == "北京-101"
+    closed = Holiday.objects.get(name="元旦")
+    sessions = ClassSession.objects.filter(class_list=s9)
+    # The three lessons held have their sessions; then none on closed days.
+    held = sessions.filter(course_record__isnull=False).order_by("starts_at")
+    assert [s.number for s in held] == [1, 2, 3]
+    days = {timezone.localtime(s.starts_at).date() for s in sessions}
+    assert not any(closed.first_day <= day <= closed.last_day for day in days)
+    assert sessions.filter(number=4).exists()
+    seeded = ClassSession.objects.count()
+    demo_data.seed_demo()
+    assert ClassSession.objects.count() == seeded

@@ -1,11 +1,8 @@
 """Scenarios 1, 3, 4 and 5: entering leads, duplicates, follow-ups, stale leads."""
 
-import threading
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Notification
@@ -14,6 +11,7 @@ from crm.services import (
     DuplicateCustomer,
     customer_create,
 )
+from tests.concurrency import postgres_only, run_at_once
 from tests.factories import CourseFactory, CustomerFactory, RoleFactory, UserFactory
 
 SALES_PERMS = [
@@ -184,35 +182,6 @@ def test_other_sales_fresh_lead_is_403_and_missing_is_404(client):
     assert client.get("/crm/customers/999999/").status_code == 404
     fresh.refresh_from_db()
     assert fresh.consultant == owner
-
-
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="races need real concurrent connections"
-)
-
-
-def run_at_once(*jobs):
-    """Run the callables in threads released together; return results/errors."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def runner(i, job):
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, j)) for i, j in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @postgres_only

@@ -18,9 +18,8 @@ from crm.pool import (
 )
 from crm.services import followup_add
 from kingadmin.models import ChangeLog
+from tests.concurrency import postgres_only, run_at_once
 from tests.factories import CustomerFactory, RoleFactory, UserFactory
-
-from .test_leads import postgres_only, run_at_once
 
 pytestmark = pytest.mark.django_db
 

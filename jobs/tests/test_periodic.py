@@ -43,6 +43,7 @@ def test_the_declared_periodic_jobs():
     assert {name: str(p.schedule) for name, p in PERIODIC.items()} == {
         "crm-pool-fallback": "every 60 min",
         "nightly-cleanup": "daily at 03:00",
+        "timetable-reminders": "daily at 18:00",
     }
 
 
