@@ -75,6 +75,7 @@ MENU_QUESTIONS = "问答"
 MENU_MY_STUDY = "我的学习"
 MENU_MY_TIMETABLE = "我的课表"
 MENU_CAMPUS_TIMETABLE = "校区课表"
+MENU_LEAVE_REQUESTS = "请假审批"
 
 # Rooms of each campus: name, seats.
 ROOMS = {
@@ -206,6 +207,7 @@ MENUS = [
     (MENU_MY_STUDY, "name", "student:home", "mortarboard", 30),
     (MENU_MY_TIMETABLE, "name", "timetable:mine", "calendar-week", 32),
     (MENU_CAMPUS_TIMETABLE, "name", "timetable:campus", "calendar3", 15),
+    (MENU_LEAVE_REQUESTS, "name", "timetable:leave_list", "calendar-x", 22),
 ]
 
 SALES_PERMISSIONS = [
@@ -235,6 +237,7 @@ ROLES = {
             MENU_ENROLLMENTS_TO_REVIEW,
             MENU_STUDENT_QUESTIONS,
             MENU_CAMPUS_TIMETABLE,
+            MENU_LEAVE_REQUESTS,
         ],
         "__all__",
     ),
@@ -269,10 +272,16 @@ ROLES = {
     ),
     ROLE_TEACHER: (
         MENU_MY_CLASSES,
-        [MENU_MY_CLASSES, MENU_MY_TIMETABLE, MENU_STUDENT_QUESTIONS],
+        [
+            MENU_MY_CLASSES,
+            MENU_MY_TIMETABLE,
+            MENU_LEAVE_REQUESTS,
+            MENU_STUDENT_QUESTIONS,
+        ],
         [
             "teacher.use_teacher_portal",
             "timetable.view_own_timetable",
+            "timetable.decide_leave",
             "timetable.view_classsession",
             "crm.view_taught_classes",
             "teacher.view_courserecord",

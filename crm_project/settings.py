@@ -319,6 +319,11 @@ STUDENT_HOMEWORK_MAX_BYTES = int(
 
 # Leads nobody has followed up for longer than this may be worked by any sales.
 CRM_STALE_LEAD_DAYS = int(os.environ.get("CRM_STALE_LEAD_DAYS", "30"))
+# Absence alerts (teacher.tasks.absences_alert): a student whose share of
+# lessons attended falls below this, after at least ATTENDANCE_ALERT_AFTER
+# lessons, is reported to their consultant and teachers.
+ATTENDANCE_ALERT_RATE = float(os.environ.get("ATTENDANCE_ALERT_RATE", "0.8"))
+ATTENDANCE_ALERT_AFTER = int(os.environ.get("ATTENDANCE_ALERT_AFTER", "4"))
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

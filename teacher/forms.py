@@ -76,6 +76,21 @@ class _PerRecordForm(forms.Form):
         return all(f"{prefix}-{record.pk}" in self.data for prefix in prefixes)
 
 
+class SessionRecordForm(CourseRecordForm):
+    """The record of a scheduled session: its number and date are the session's."""
+
+    class Meta(CourseRecordForm.Meta):
+        fields = [
+            name
+            for name in CourseRecordForm.Meta.fields
+            if name not in ("lesson_number", "date")
+        ]
+
+    def __init__(self, *args, session, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        self.fields["title"].initial = session.topic
+
+
 class RollCallForm(_PerRecordForm):
     """Radio buttons present / late / absent / left early per student.
 

@@ -87,6 +87,8 @@ class StudyRecord(models.Model):
         LATE = "late", _("Late")
         ABSENT = "absent", _("Absent")
         LEFT_EARLY = "left_early", _("Left early")
+        # Excused by an approved leave request (请假): not attended, not missed.
+        ON_LEAVE = "on_leave", _("On leave")
         # A lesson held before the student joined the class: neither attended
         # nor missed, so no attendance figure counts it.
         NOT_ENROLLED = "not_enrolled", _("Not enrolled yet")

@@ -22,6 +22,7 @@ register(
             Route("teacher:class_list", {"GET"}),
             Route("teacher:class_detail", {"GET"}),
             Route("teacher:lesson_create", {"GET", "POST"}),
+            Route("teacher:session_record", {"GET", "POST"}),
             Route("teacher:roll_call", {"GET", "POST"}),
             Route("teacher:homework", {"GET"}),
             Route("teacher:homework_download", {"GET"}),

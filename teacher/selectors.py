@@ -5,6 +5,8 @@ Every read starts from what the teacher teaches (``classes_taught_by`` /
 answers 404 for another teacher's class, lesson or student.
 """
 
+import datetime
+
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
@@ -19,9 +21,10 @@ ATTENDED = (
     StudyRecord.Attendance.LATE,
     StudyRecord.Attendance.LEFT_EARLY,
 )
-# A lesson held before the student joined the class is neither attended nor
-# missed: attendance figures leave it out.
-ENROLLED = ~Q(study_records__attendance=StudyRecord.Attendance.NOT_ENROLLED)
+# A lesson held before the student joined the class, or missed on approved
+# leave, is neither attended nor missed: attendance figures leave it out.
+NOT_COUNTED = (StudyRecord.Attendance.NOT_ENROLLED, StudyRecord.Attendance.ON_LEAVE)
+ENROLLED = ~Q(study_records__attendance__in=NOT_COUNTED)
 
 
 def classes_taught_by(*, teacher: User) -> QuerySet[ClassList]:
@@ -134,3 +137,30 @@ def lesson_study_records(*, course_record: CourseRecord) -> QuerySet[StudyRecord
         .select_related("enrollment__customer", "graded_by")
         .order_by("enrollment__customer__name", "pk")
     )
+
+
+def sessions_to_record(*, class_list: ClassList, coming: int = 3) -> list:
+    """Return the class's sessions up to today not recorded yet, and the next few.
+
+    What the teacher records next: scheduled sessions up to today without a
+    lesson record (``recordable``), then the ``coming`` next ones.
+    """
+    from timetable.models import ClassSession
+
+    sessions = ClassSession.objects.filter(
+        class_list=class_list, status=ClassSession.Status.SCHEDULED
+    ).select_related("room", "teacher")
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    start_of_tomorrow = timezone.make_aware(
+        datetime.datetime.combine(tomorrow, datetime.time())
+    )
+    due = sessions.filter(
+        starts_at__lt=start_of_tomorrow, course_record__isnull=True
+    ).order_by("starts_at", "pk")[:20]
+    later = sessions.filter(starts_at__gte=start_of_tomorrow).order_by(
+        "starts_at", "pk"
+    )[:coming]
+    sessions = [*due, *later]
+    for session in sessions:
+        session.recordable = session.starts_at < start_of_tomorrow
+    return sessions

@@ -11,10 +11,12 @@ from collections.abc import Collection, Mapping
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from crm.models import ClassList, Enrollment
+from jobs.queue import enqueue_on_commit
 from teacher.models import CourseRecord, StudyRecord
 from teacher.selectors import next_lesson_number
 
@@ -190,6 +192,13 @@ def rollcall_save(
             record.attendance = state
             changed.append(record)
     StudyRecord.objects.bulk_update(changed, ["attendance"])
+    absent = [r.pk for r in changed if r.attendance == StudyRecord.Attendance.ABSENT]
+    if absent:
+        from teacher.tasks import absences_alert
+
+        enqueue_on_commit(
+            absences_alert, record_ids=absent, language=get_language() or "zh-hans"
+        )
     return changed
 
 

@@ -12,6 +12,11 @@ urlpatterns = [
         views.lesson_create,
         name="lesson_create",
     ),
+    path(
+        "sessions/<int:session_id>/record/",
+        views.session_record,
+        name="session_record",
+    ),
     path("lessons/<int:lesson_id>/roll-call/", views.roll_call, name="roll_call"),
     path("lessons/<int:lesson_id>/homework/", views.homework, name="homework"),
     path(

@@ -22,7 +22,12 @@ from crm.models import ClassList
 from crm.private_files import protect_download
 from kingadmin.decorators import rule_required
 from kingadmin.export import content_disposition
-from teacher.forms import CourseRecordForm, GradingForm, RollCallForm
+from teacher.forms import (
+    CourseRecordForm,
+    GradingForm,
+    RollCallForm,
+    SessionRecordForm,
+)
 from teacher.homework import (
     homework_archive_entries,
     homework_archive_name,
@@ -37,6 +42,7 @@ from teacher.selectors import (
     lesson_study_records,
     lessons_taught_by,
     next_lesson_number,
+    sessions_to_record,
 )
 from teacher.services import (
     GradedWithoutHomework,
@@ -91,6 +97,7 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
             "class": class_list,
             "students": class_students(class_list=class_list),
             "lessons": class_lessons(class_list=class_list),
+            "sessions": sessions_to_record(class_list=class_list),
         },
     )
 
@@ -119,6 +126,43 @@ def lesson_create(request: HttpRequest, class_id: int) -> HttpResponse:
             return redirect("teacher:class_detail", class_id=class_list.pk)
     return render(
         request, "teacher/lesson_form.html", {"class": class_list, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@rule_required
+def session_record(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Record the lesson a scheduled session of one's class held, then the roll call."""
+    from timetable.models import ClassSession
+    from timetable.services import session_record as record_session
+
+    session = get_object_or_404(
+        ClassSession.objects.select_related("class_list__course", "room").filter(
+            class_list__in=classes_taught_by(teacher=request.user)
+        ),
+        pk=session_id,
+    )
+    if session.course_record_id:
+        return redirect("teacher:roll_call", lesson_id=session.course_record_id)
+    form = SessionRecordForm(_posted(request), session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lesson = record_session(
+                session=session, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Lesson %(number)s of %(class)s was recorded.")
+                % {"number": lesson.lesson_number, "class": session.class_list},
+            )
+            return redirect("teacher:roll_call", lesson_id=lesson.pk)
+    return render(
+        request,
+        "teacher/lesson_form.html",
+        {"class": session.class_list, "form": form, "session": session},
     )
 
 

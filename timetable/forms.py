@@ -10,7 +10,7 @@ class ScheduleForm(forms.ModelForm):
     """A schedule, its weekdays as checkboxes."""
 
     weekdays = forms.MultipleChoiceField(
-        label=_("weekdays"),
+        label=_("Weekdays"),
         choices=WEEKDAYS,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The days of the week the class meets."),
@@ -28,6 +28,9 @@ class ScheduleForm(forms.ModelForm):
             "first_date",
             "last_date",
         )
+        widgets = {
+            "duration_minutes": forms.NumberInput(attrs={"min": 15, "max": 720}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

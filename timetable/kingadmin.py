@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 import kingadmin
 from timetable import services
 from timetable.forms import ClassSessionForm, ScheduleForm
-from timetable.models import ClassSession, Holiday, Room, Schedule
+from timetable.models import ClassSession, Holiday, Room, Schedule, list_separator
 
 TEACHERS = "teacher.use_teacher_portal"
 
@@ -27,7 +27,9 @@ def _only_teachers(queryset):
 
 def _report(request, booking: services.Booking) -> None:
     if booking.skipped:
-        days = "、".join(day.strftime("%m-%d") for day in booking.skipped)
+        days = list_separator().join(
+            day.strftime("%Y-%m-%d") for day in booking.skipped
+        )
         messages.info(request, _("Skipped for holidays: %(days)s.") % {"days": days})
     for warning in booking.warnings:
         messages.warning(request, warning)

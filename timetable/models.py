@@ -9,12 +9,18 @@ and on PostgreSQL exclusion constraints over the time range hold it in the
 database too (migration 0002).
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+# No session lasts longer (calendars bound their index range by it).
+MAX_SESSION = timedelta(hours=12)
 
 WEEKDAYS = (
     ("1", _("Monday")),
@@ -25,6 +31,11 @@ WEEKDAYS = (
     ("6", _("Saturday")),
     ("7", _("Sunday")),
 )
+
+
+def list_separator() -> str:
+    """Return the separator of a short list in the current language (", " / "、")."""
+    return pgettext("list separator", ", ")
 
 
 class Room(models.Model):
@@ -162,7 +173,7 @@ class Schedule(models.Model):
     @property
     def weekday_labels(self) -> str:
         """Return the names of the weekdays the class meets."""
-        return "、".join(
+        return list_separator().join(
             str(label) for value, label in WEEKDAYS if value in self.weekdays
         )
 
@@ -302,3 +313,67 @@ class CalendarSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class LeaveRequest(models.Model):
+    """A student's request to miss a session (请假), and the teacher's decision."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    session = models.ForeignKey(
+        ClassSession,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="leave_requests",
+    )
+    enrollment = models.ForeignKey(
+        "crm.Enrollment",
+        verbose_name=_("enrollment"),
+        on_delete=models.CASCADE,
+        related_name="leave_requests",
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State, default=State.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=255, blank=True)
+    makeup_session = models.ForeignKey(
+        ClassSession,
+        verbose_name=_("make-up session"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="makeup_for",
+        help_text=_("A session of another class of the same course."),
+    )
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("leave request")
+        verbose_name_plural = _("leave requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "enrollment"],
+                name="leave_once_per_session",
+                violation_error_message=_("Leave was already asked for this session."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="leave_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment.customer} · {self.session}"

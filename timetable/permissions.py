@@ -6,6 +6,8 @@
   in them).
 - ``view_campus_timetable`` / ``view_all_timetables``: the timetable of
   every class of one's campus, or of every campus, by room and by teacher.
+- ``decide_leave`` / ``decide_all_leave``: approve or refuse students'
+  leave requests from the classes one teaches, or from every class.
 
 In kingadmin, schedules and sessions follow the row rules of their class
 (a teacher holding "classes one teaches" sees those classes' sessions);
@@ -33,12 +35,22 @@ def sessions_of_my_campus(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     return queryset.filter(class_list__branch_id=campus)
 
 
+def leave_of_my_classes(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Return the leave requests from sessions of classes the user teaches."""
+    return queryset.filter(session__class_list__teachers=request.user).distinct()
+
+
 OWN_PAGES = (
     Route("timetable:mine", {"GET"}),
+    Route("timetable:leave_new", {"GET", "POST"}),
     Route("timetable:mine_events", {"GET"}),
     Route("timetable:settings", {"POST"}),
     Route("timetable:feed_renew", {"POST"}),
     Route("timetable:feed_revoke", {"POST"}),
+)
+LEAVE_PAGES = (
+    Route("timetable:leave_list", {"GET"}),
+    Route("timetable:leave_decide", {"POST"}),
 )
 CAMPUS_PAGES = (
     Route("timetable:campus", {"GET"}),
@@ -73,6 +85,25 @@ register(
         CAMPUS_PAGES,
         hook=all_rows,
         help=gettext_noop("The same timetable for every campus."),
+    ),
+    PermissionRule(
+        "timetable.leaverequest",
+        "decide_leave",
+        gettext_noop("Can approve or refuse leave in the classes one teaches"),
+        LEAVE_PAGES,
+        hook=leave_of_my_classes,
+        help=gettext_noop(
+            "Students' leave requests (请假) from sessions of the classes one "
+            "teaches: approve with a make-up session, or refuse."
+        ),
+    ),
+    PermissionRule(
+        "timetable.leaverequest",
+        "decide_all_leave",
+        gettext_noop("Can approve or refuse leave in every class"),
+        LEAVE_PAGES,
+        hook=all_rows,
+        help=gettext_noop("The same for every class of every campus."),
     ),
 )
 

@@ -22,7 +22,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -30,7 +31,14 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from crm.models import ClassList, Enrollment
 from jobs.queue import enqueue_on_commit
-from timetable.models import ClassSession, Holiday, Room, Schedule
+from timetable.models import (
+    MAX_SESSION,
+    ClassSession,
+    Holiday,
+    LeaveRequest,
+    Room,
+    Schedule,
+)
 
 # A schedule plans at most this many sessions (a year of daily lessons).
 MAX_SESSIONS = 366
@@ -190,10 +198,18 @@ def _capacity_warnings(
 
 
 def _save(sessions: Sequence[ClassSession]) -> None:
+    """Write new sessions in one INSERT, changed ones in one UPDATE."""
+    new = [s for s in sessions if s.pk is None]
+    changed = [s for s in sessions if s.pk is not None]
+    now = timezone.now()
+    for session in sessions:
+        session.updated_at = now
     try:
         with transaction.atomic():
-            for session in sessions:
-                session.save()
+            ClassSession.objects.bulk_create(new)
+            ClassSession.objects.bulk_update(
+                changed, ["starts_at", "ends_at", "room", "teacher", "updated_at"]
+            )
     except IntegrityError as error:
         # Only the PostgreSQL exclusion constraints get here: a booking that
         # raced past the lock (written outside these services).
@@ -344,6 +360,7 @@ def session_create(
         topic=topic,
     )
     session.full_clean(exclude=["number"])
+    _check_length(starts_at, ends_at)
     if room is not None and room.branch_id != class_list.branch_id:
         raise ValidationError({"room": _("The room is not on the class's campus.")})
     _check([_planned(session)])
@@ -366,6 +383,13 @@ def _following(session: ClassSession, following: bool) -> list[ClassSession]:
     if session.schedule_id is not None:
         later = later.filter(schedule_id=session.schedule_id)
     return list(later.select_related("class_list").order_by("starts_at", "pk"))
+
+
+def _check_length(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise ValidationError(_("A session must end after it starts."))
+    if ends_at - starts_at > MAX_SESSION:
+        raise ValidationError(_("A session lasts at most 12 hours."))
 
 
 def _refuse_past(sessions: Sequence[ClassSession]) -> None:
@@ -394,8 +418,7 @@ def session_move(
     take the new room.
     """
     _refuse_cancelled(session)
-    if ends_at <= starts_at:
-        raise ValidationError(_("A session must end after it starts."))
+    _check_length(starts_at, ends_at)
     if room is not None and room.branch_id != session.class_list.branch_id:
         raise ValidationError({"room": _("The room is not on the class's campus.")})
     moved = _following(session, following)
@@ -468,3 +491,180 @@ def _notify(
             also=sorted(also),
             language=get_language() or "zh-hans",
         )
+
+
+# -- lessons from sessions
+@transaction.atomic
+def session_record(
+    *,
+    session: ClassSession,
+    by: User,
+    title: str,
+    content: str = "",
+    has_homework: bool = True,
+    homework_title: str = "",
+    homework_requirements: str = "",
+):
+    """Record the lesson a session held: its number and date, its students.
+
+    Students on approved leave start "on leave" in the roll call; the others
+    "present", as for any lesson (teacher.services.courserecord_create).
+    """
+    from teacher.models import StudyRecord
+    from teacher.services import courserecord_create
+
+    session = (
+        ClassSession.objects.select_for_update()
+        .select_related("class_list")
+        .get(pk=session.pk)
+    )
+    if session.is_cancelled:
+        raise ValidationError(_("This session was cancelled."))
+    if session.course_record_id is not None:
+        raise ValidationError(_("This session is already recorded."))
+    if timezone.localtime(session.starts_at).date() > timezone.localdate():
+        raise ValidationError(_("A session is recorded on its day, not before."))
+    lesson = courserecord_create(
+        class_list=session.class_list,
+        teacher=by,
+        lesson_number=session.number,
+        date=timezone.localtime(session.starts_at).date(),
+        title=title,
+        content=content,
+        has_homework=has_homework,
+        homework_title=homework_title,
+        homework_requirements=homework_requirements,
+    )
+    session.course_record = lesson
+    session.save(update_fields=["course_record", "updated_at"])
+    on_leave = LeaveRequest.objects.filter(
+        session=session, state=LeaveRequest.State.APPROVED
+    ).values("enrollment_id")
+    StudyRecord.objects.filter(course_record=lesson, enrollment_id__in=on_leave).update(
+        attendance=StudyRecord.Attendance.ON_LEAVE
+    )
+    return lesson
+
+
+# -- leave (请假)
+@transaction.atomic
+def leave_request(*, session: ClassSession, user: User, reason: str) -> LeaveRequest:
+    """Ask leave from a session of a class ``user`` studies in; teachers are told."""
+    from accounts.services import notifications_send
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you ask leave.")})
+    enrollment = Enrollment.objects.filter(
+        customer__user=user,
+        class_list_id=session.class_list_id,
+        state=Enrollment.State.APPROVED,
+    ).first()
+    if enrollment is None:
+        raise ValidationError(_("You do not study in this class."))
+    if session.is_cancelled:
+        raise ValidationError(_("This session was cancelled."))
+    if session.starts_at <= timezone.now():
+        raise ValidationError(_("Leave is asked before the session starts."))
+    if LeaveRequest.objects.filter(session=session, enrollment=enrollment).exists():
+        raise ValidationError(_("Leave was already asked for this session."))
+    leave = LeaveRequest(session=session, enrollment=enrollment, reason=reason[:500])
+    leave.full_clean(exclude=["session", "enrollment"])
+    leave.save()
+    notifications_send(
+        recipients=session.class_list.teachers.filter(is_active=True),
+        text=_("%(student)s asks leave from %(session)s: %(reason)s")
+        % {
+            "student": enrollment.customer,
+            "session": _describe(session),
+            "reason": reason[:200],
+        },
+        link=reverse("timetable:leave_list"),
+    )
+    return leave
+
+
+def makeup_choices(leave: LeaveRequest) -> QuerySet[ClassSession]:
+    """Return the sessions that can make up for ``leave``'s: same course, later on."""
+    return (
+        ClassSession.objects.filter(
+            class_list__course_id=leave.session.class_list.course_id,
+            status=ClassSession.Status.SCHEDULED,
+            starts_at__gt=timezone.now(),
+        )
+        .exclude(class_list_id=leave.session.class_list_id)
+        .select_related("class_list__course", "room")
+        .order_by("starts_at", "pk")
+    )
+
+
+@transaction.atomic
+def leave_decide(
+    *,
+    leave: LeaveRequest,
+    by: User,
+    approve: bool,
+    note: str = "",
+    makeup_session: ClassSession | None = None,
+) -> LeaveRequest:
+    """Approve or refuse a leave request; the student is told.
+
+    Approving marks the student "on leave" in the lesson's roll call if the
+    lesson is recorded already. A make-up session must be a later session of
+    another class of the same course.
+    """
+    from accounts.services import notification_send
+    from teacher.models import StudyRecord
+
+    leave = (
+        LeaveRequest.objects.select_for_update(of=("self",))
+        .select_related("session__class_list", "enrollment__customer__user")
+        .get(pk=leave.pk)
+    )
+    if leave.state != LeaveRequest.State.PENDING:
+        raise ValidationError(_("This request was decided already."))
+    if makeup_session is not None:
+        if not approve:
+            raise ValidationError(
+                {"makeup_session": _("Only approved leave gets a make-up session.")}
+            )
+        if not makeup_choices(leave).filter(pk=makeup_session.pk).exists():
+            raise ValidationError(
+                {
+                    "makeup_session": _(
+                        "Choose a later session of another class of the same course."
+                    )
+                }
+            )
+    leave.state = LeaveRequest.State.APPROVED if approve else LeaveRequest.State.REFUSED
+    leave.decided_by = by
+    leave.decided_at = timezone.now()
+    leave.decision_note = note.strip()[:255]
+    leave.makeup_session = makeup_session
+    leave.save()
+    if approve and leave.session.course_record_id:
+        StudyRecord.objects.filter(
+            course_record_id=leave.session.course_record_id,
+            enrollment_id=leave.enrollment_id,
+        ).update(attendance=StudyRecord.Attendance.ON_LEAVE)
+    student = leave.enrollment.customer.user
+    if student is not None:
+        values = {"session": _describe(leave.session), "note": leave.decision_note}
+        text = (
+            _("Your leave from %(session)s is approved.")
+            if approve
+            else _("Your leave from %(session)s is refused.")
+        ) % values
+        if makeup_session is not None:
+            text += " " + _("Make-up session: %(makeup)s.") % {
+                "makeup": _describe(makeup_session)
+            }
+        if leave.decision_note:
+            text += " " + leave.decision_note
+        notification_send(
+            recipient=student,
+            text=text,
+            link=reverse("timetable:mine"),
+            email_subject=_("Your leave request"),
+        )
+    return leave

@@ -13,4 +13,7 @@ urlpatterns = [
     path("feed/<str:token>.ics", views.feed, name="feed"),
     path("campus/", views.campus, name="campus"),
     path("campus/events/", views.campus_events, name="campus_events"),
+    path("sessions/<int:session_id>/leave/", views.leave_new, name="leave_new"),
+    path("leave/", views.leave_list, name="leave_list"),
+    path("leave/<int:leave_id>/decide/", views.leave_decide, name="leave_decide"),
 ]

@@ -9,22 +9,29 @@ page without a login: its secret URL is the credential.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts.models import User
 from kingadmin.decorators import rule_required
-from timetable import calendar_feed, selectors
-from timetable.models import CalendarSettings, ClassSession, Room
+from timetable import calendar_feed, selectors, services
+from timetable.models import CalendarSettings, ClassSession, LeaveRequest, Room
 
 
 def _settings_of(user: User) -> CalendarSettings:
@@ -33,7 +40,12 @@ def _settings_of(user: User) -> CalendarSettings:
 
 
 def _span(request: HttpRequest) -> tuple[datetime, datetime] | None:
-    """Return the [start, end) FullCalendar asks for, or None if unreadable."""
+    """Return the [start, end) FullCalendar asks for, or None if unreadable.
+
+    The calendar shows the school's wall-clock times (it runs in "UTC" with
+    times that carry no offset, static/js/timetable.js), so the bounds it
+    sends are read as the school's local times whatever offset they carry.
+    """
     bounds = []
     for name in ("start", "end"):
         raw = request.GET.get(name, "")[:40]
@@ -43,9 +55,16 @@ def _span(request: HttpRequest) -> tuple[datetime, datetime] | None:
             value = None
         if value is None:
             return None
+        if isinstance(value, datetime):
+            value = value.replace(tzinfo=None)
         bounds.append(value)
     start, end = (selectors.aware(value) for value in bounds)
     return (start, end) if start < end else None
+
+
+def _wall_clock(moment: datetime) -> str:
+    """Return ``moment`` as the school's local time, without an offset."""
+    return timezone.localtime(moment).replace(tzinfo=None).isoformat()
 
 
 def _events(request: HttpRequest, sessions: QuerySet[ClassSession]) -> JsonResponse:
@@ -56,30 +75,30 @@ def _events(request: HttpRequest, sessions: QuerySet[ClassSession]) -> JsonRespo
             status=400,
         )
     events = []
-    for session in selectors.between(sessions, *span):
-        cancelled = session.is_cancelled
-        title = str(session.class_list)
-        if session.number:
+    for row in selectors.calendar_rows(selectors.between(sessions, *span)):
+        cancelled = row.status == ClassSession.Status.CANCELLED
+        title = row.class_name
+        if row.number:
             title = _("%(class)s · lesson %(number)s") % {
                 "class": title,
-                "number": session.number,
+                "number": row.number,
             }
-        if session.room_id:
-            title = f"{title} · {session.room}"
+        if row.room_name:
+            title = f"{title} · {row.room_name}"
         if cancelled:
             title = _("Cancelled: %(title)s") % {"title": title}
         events.append(
             {
-                "id": session.pk,
+                "id": row.pk,
                 "title": title,
-                "start": timezone.localtime(session.starts_at).isoformat(),
-                "end": timezone.localtime(session.ends_at).isoformat(),
+                "start": _wall_clock(row.starts_at),
+                "end": _wall_clock(row.ends_at),
                 "classNames": ["session-cancelled"] if cancelled else [],
                 "extendedProps": {
-                    "room": str(session.room) if session.room_id else "",
-                    "teacher": str(session.teacher),
-                    "topic": session.topic,
-                    "status": session.status,
+                    "room": row.room_name,
+                    "teacher": row.teacher_name,
+                    "topic": row.topic,
+                    "status": row.status,
                 },
             }
         )
@@ -87,27 +106,36 @@ def _events(request: HttpRequest, sessions: QuerySet[ClassSession]) -> JsonRespo
 
 
 # -- my timetable
+NEW_FEED_KEY = "timetable_new_feed_url"
+
+
 @rule_required
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
     """Show the user's own timetable, reminder setting and calendar feed."""
-    return _mine_page(request)
-
-
-def _mine_page(request: HttpRequest, *, new_feed_url: str = "") -> HttpResponse:
+    new_feed_url = request.session.pop(NEW_FEED_KEY, "")
     upcoming = list(
         selectors.my_sessions(request.user).filter(
             starts_at__gte=timezone.now(), status=ClassSession.Status.SCHEDULED
         )[:5]
     )
+    leave = list(selectors.my_leave_requests(request.user)[:10])
+    studied = selectors.studied_class_ids(request.user)
+    asked = {each.session_id for each in leave}
+    for session in upcoming:
+        session.may_ask_leave = (
+            session.class_list_id in studied and session.pk not in asked
+        )
     return render(
         request,
         "timetable/mine.html",
         {
             "events_url": reverse("timetable:mine_events"),
+            "calendar_now": _wall_clock(timezone.now()),
             "calendar_settings": _settings_of(request.user),
             "new_feed_url": new_feed_url,
             "upcoming": upcoming,
+            "leave_requests": leave,
         },
     )
 
@@ -146,7 +174,9 @@ def feed_renew(request: HttpRequest) -> HttpResponse:
     chosen.save()
     url = request.build_absolute_uri(reverse("timetable:feed", args=[token]))
     messages.success(request, _("Your calendar feed has a new address."))
-    return _mine_page(request, new_feed_url=url)
+    # Shown once, on the page this redirects to: reloading it makes no new one.
+    request.session[NEW_FEED_KEY] = url
+    return redirect("timetable:mine")
 
 
 @rule_required
@@ -176,6 +206,11 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # -- the campus timetable
+# The campus page offers the rooms and teachers of sessions in this window.
+TERM_BEHIND = timedelta(days=60)
+TERM_AHEAD = timedelta(days=180)
+
+
 def _campus_sessions(request: HttpRequest) -> QuerySet[ClassSession]:
     return request.access.scope(request, selectors.all_sessions())
 
@@ -184,11 +219,14 @@ def _campus_sessions(request: HttpRequest) -> QuerySet[ClassSession]:
 @require_GET
 def campus(request: HttpRequest) -> HttpResponse:
     """Show the timetable of the campus (or campuses) the user may see."""
-    visible = _campus_sessions(request)
-    rooms = Room.objects.filter(
-        branch_id__in=visible.values("class_list__branch_id")
-    ).select_related("branch")
-    teachers = User.objects.filter(pk__in=visible.values("teacher_id")).order_by(
+    # The rooms and teachers of this term (a window on the start index, not
+    # every session the school ever held).
+    now = timezone.now()
+    term = _campus_sessions(request).filter(
+        starts_at__gte=now - TERM_BEHIND, starts_at__lt=now + TERM_AHEAD
+    )
+    rooms = Room.objects.filter(pk__in=term.values("room_id")).select_related("branch")
+    teachers = User.objects.filter(pk__in=term.values("teacher_id")).order_by(
         "display_name", "username"
     )
     return render(
@@ -196,6 +234,7 @@ def campus(request: HttpRequest) -> HttpResponse:
         "timetable/campus.html",
         {
             "events_url": reverse("timetable:campus_events"),
+            "calendar_now": _wall_clock(timezone.now()),
             "rooms": rooms,
             "teachers": teachers,
             "room": request.GET.get("room", ""),
@@ -217,3 +256,115 @@ def campus_events(request: HttpRequest) -> JsonResponse:
                 return JsonResponse({"error": message}, status=400)
             sessions = sessions.filter(**{f"{name}_id": int(raw)})
     return _events(request, sessions)
+
+
+# -- leave (请假)
+class LeaveForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@rule_required
+@require_http_methods(["GET", "POST"])
+def leave_new(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Ask leave from a coming session of one's own class (404 for any other)."""
+    session = get_object_or_404(
+        selectors.student_sessions(request.user).filter(
+            status=ClassSession.Status.SCHEDULED, starts_at__gt=timezone.now()
+        ),
+        pk=session_id,
+    )
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.leave_request(
+                session=session, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your leave request was sent to the teacher."))
+            return redirect("timetable:mine")
+    return render(
+        request, "timetable/leave_form.html", {"session": session, "form": form}
+    )
+
+
+def _leave_requests(request: HttpRequest) -> QuerySet[LeaveRequest]:
+    """Return the leave requests of the classes the user decides for."""
+    return request.access.scope(request, selectors.leave_requests())
+
+
+@rule_required
+@require_GET
+def leave_list(request: HttpRequest) -> HttpResponse:
+    """List the leave requests waiting for a decision, and the recent ones."""
+    requests = _leave_requests(request)
+    pending = list(requests.filter(state=LeaveRequest.State.PENDING)[:200])
+    decided = list(requests.exclude(state=LeaveRequest.State.PENDING)[:30])
+    # The make-up choices of every pending request, in one query.
+    courses = {leave.session.class_list.course_id for leave in pending}
+    options = list(
+        ClassSession.objects.filter(
+            class_list__course_id__in=courses,
+            status=ClassSession.Status.SCHEDULED,
+            starts_at__gt=timezone.now(),
+        )
+        .select_related("class_list__course", "room")
+        .order_by("starts_at", "pk")[:1000]
+    )
+    for leave in pending:
+        session = leave.session
+        leave.makeup_options = [
+            option
+            for option in options
+            if option.class_list.course_id == session.class_list.course_id
+            and option.class_list_id != session.class_list_id
+        ][:20]
+    return render(
+        request,
+        "timetable/leave_list.html",
+        {"pending": pending, "decided": decided},
+    )
+
+
+@rule_required
+@require_POST
+def leave_decide(request: HttpRequest, leave_id: int) -> HttpResponse:
+    """Approve or refuse a leave request (of a class the user decides for)."""
+    leave = get_object_or_404(_leave_requests(request), pk=leave_id)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "refuse"):
+        messages.error(request, _("Choose to approve or to refuse."))
+        return redirect("timetable:leave_list")
+    makeup = None
+    raw = request.POST.get("makeup_session", "")
+    if raw:
+        makeup = ClassSession.objects.filter(
+            pk=int(raw) if raw.isdigit() and len(raw) < 19 else 0
+        ).first()
+        if makeup is None:
+            messages.error(request, _("Unknown make-up session."))
+            return redirect("timetable:leave_list")
+    try:
+        services.leave_decide(
+            leave=leave,
+            by=request.user,
+            approve=decision == "approve",
+            note=request.POST.get("note", "")[:255],
+            makeup_session=makeup,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        text = (
+            _("The leave of %(student)s was approved.")
+            if decision == "approve"
+            else _("The leave of %(student)s was refused.")
+        )
+        messages.success(request, text % {"student": leave.enrollment.customer})
+    return redirect("timetable:leave_list")

@@ -37,18 +37,17 @@
     element.parentNode.insertBefore(alert, element);
   }
 
-  function hideIcons() {
-    element.querySelectorAll(".fc-icon").forEach(function (icon) {
-      icon.setAttribute("aria-hidden", "true");
-      icon.removeAttribute("role");
-    });
-  }
-
   var calendar = new window.FullCalendar.Calendar(element, {
     initialView: narrow ? "listWeek" : "timeGridWeek",
     locale: chinese ? "zh-cn" : "en",
+    // The school's wall-clock times, whatever the device's zone: the events
+    // carry no offset and "UTC" shows them as they are (timetable/views.py).
+    timeZone: "UTC",
+    now: element.dataset.now,
+    // Text buttons: the icon font is a data: URL the CSP refuses.
+    buttonIcons: false,
+    buttonText: { prev: element.dataset.previous, next: element.dataset.next },
     firstDay: 1,
-    nowIndicator: true,
     height: "auto",
     allDaySlot: false,
     slotMinTime: "08:00:00",
@@ -58,9 +57,6 @@
       : { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listWeek" },
     footerToolbar: narrow ? { center: "listWeek,dayGridMonth" } : false,
     events: { url: url.toString(), failure: showError },
-    // The toolbar's arrows are icons inside titled buttons: hidden from
-    // screen readers, which read the button's title.
-    datesSet: hideIcons,
     eventDidMount: function (info) {
       var props = info.event.extendedProps;
       info.el.title = [info.event.title, props.teacher, props.topic]
@@ -69,5 +65,4 @@
     },
   });
   calendar.render();
-  hideIcons();
 })();

@@ -5,6 +5,8 @@ teacher's ids answer 404, as ids that do not exist do. Users without the
 portal permission get 403, anonymous visitors the login page.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -16,12 +18,28 @@ METHODS = {
     "class_list": ("GET",),
     "class_detail": ("GET",),
     "lesson_create": ("GET", "POST"),
+    "session_record": ("GET", "POST"),
     "roll_call": ("GET", "POST"),
     "homework": ("GET",),
     "homework_download": ("GET",),
     "homework_zip": ("GET",),
     "grading": ("GET", "POST"),
 }
+
+
+def session_of(class_list):
+    """Return a session of ``class_list`` held today, not recorded yet."""
+    from django.utils import timezone
+
+    from timetable.models import ClassSession
+
+    now = timezone.now()
+    return ClassSession.objects.create(
+        class_list=class_list,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now,
+        teacher=class_list.teachers.first(),
+    )
 
 
 def own_urls(school) -> dict[str, str]:
@@ -33,6 +51,9 @@ def own_urls(school) -> dict[str, str]:
         "class_list": reverse("teacher:class_list"),
         "class_detail": reverse("teacher:class_detail", args=[school.mine.pk]),
         "lesson_create": reverse("teacher:lesson_create", args=[school.mine.pk]),
+        "session_record": reverse(
+            "teacher:session_record", args=[session_of(school.mine).pk]
+        ),
         "roll_call": reverse("teacher:roll_call", args=[lesson]),
         "homework": reverse("teacher:homework", args=[lesson]),
         "homework_download": reverse(
@@ -56,6 +77,8 @@ def foreign_urls(school) -> list[tuple[str, str]]:
         ("class_detail", [missing]),
         ("lesson_create", [theirs]),
         ("lesson_create", [missing]),
+        ("session_record", [session_of(school.theirs).pk]),
+        ("session_record", [missing]),
         ("homework_download", [their_lesson, their_record.pk]),
         # My lesson, another lesson's record; another lesson, my record.
         ("homework_download", [lesson, their_record.pk]),

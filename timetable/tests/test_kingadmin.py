@@ -48,7 +48,7 @@ def test_adding_a_schedule_plans_its_sessions_around_the_holidays(planner, campu
     assert response.status_code == 200
     page = response.content.decode()
     assert "3 sessions planned." in page
-    assert "Skipped for holidays: 03-12." in page
+    assert "Skipped for holidays: 2030-03-12." in page
     schedule = Schedule.objects.get()
     assert schedule.weekdays == "24"
     assert schedule.sessions.count() == 3

@@ -339,3 +339,16 @@ def test_the_conflict_check_is_one_query_for_a_whole_term(
         found = services.conflicts(planned)
 
     assert found == []
+
+
+def test_a_session_longer_than_twelve_hours_is_refused(campus):
+    with pytest.raises(ValidationError) as refused:
+        services.session_create(
+            class_list=campus.klass,
+            starts_at=at(MONDAY, 8),
+            ends_at=at(MONDAY, 21),
+            room=campus.room,
+            teacher=campus.teacher,
+        )
+
+    assert refused.value.messages == ["A session lasts at most 12 hours."]

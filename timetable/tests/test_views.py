@@ -14,7 +14,8 @@ from timetable.tests.conftest import MONDAY, at, permissions
 
 pytestmark = pytest.mark.django_db
 
-SPAN = {"start": "2030-03-04T00:00:00+08:00", "end": "2030-03-11T00:00:00+08:00"}
+# As FullCalendar in "UTC" asks: the school's wall-clock midnights.
+SPAN = {"start": "2030-03-04T00:00:00Z", "end": "2030-03-11T00:00:00Z"}
 
 # Every page of the timetable and the methods it answers (the feed aside:
 # its secret URL is the credential, tested below).
@@ -26,6 +27,9 @@ METHODS = {
     "feed_revoke": ("POST",),
     "campus": ("GET",),
     "campus_events": ("GET",),
+    "leave_new": ("GET", "POST"),
+    "leave_list": ("GET",),
+    "leave_decide": ("POST",),
 }
 
 
@@ -82,7 +86,11 @@ def test_a_teacher_sees_the_sessions_of_their_class_only(client, term):
         "Python S9 · lesson 1 · 101",
         "Python S9 · lesson 2 · 101",
     ]
-    assert shown[0]["start"] == "2030-03-05T19:00:00+08:00"
+    # The school's wall-clock time, without an offset (see timetable.js).
+    assert (shown[0]["start"], shown[0]["end"]) == (
+        "2030-03-05T19:00:00",
+        "2030-03-05T21:30:00",
+    )
     assert shown[0]["extendedProps"]["teacher"] == "Teacher"
 
 
@@ -162,26 +170,41 @@ def test_the_campus_timetable_shows_the_managers_campus_by_room_or_teacher(
 
 def test_who_reaches_which_page(client, term, manager):
     student, teacher = term.students[0], term.teacher
-    nobody = UserFactory(username="nobody")
+    teacher.roles.add(
+        RoleFactory(name="Leave", permissions=permissions("timetable.decide_leave"))
+    )
+    coming = services.session_create(
+        class_list=term.klass,
+        starts_at=at(timezone.localdate() + timedelta(days=1), 9),
+        ends_at=at(timezone.localdate() + timedelta(days=1), 11),
+        room=term.room,
+        teacher=teacher,
+    )[0]
+    leave = services.leave_request(session=coming, user=term.students[1], reason="x")
+    args = {"leave_new": [coming.pk], "leave_decide": [leave.pk]}
+    own = {"mine", "mine_events", "settings", "feed_renew", "feed_revoke"}
     allowed = {
-        student: {"mine", "mine_events", "settings", "feed_renew", "feed_revoke"},
-        teacher: {"mine", "mine_events", "settings", "feed_renew", "feed_revoke"},
+        student: {*own, "leave_new"},
+        teacher: {*own, "leave_new", "leave_list", "leave_decide"},
         manager: {"campus", "campus_events"},
-        nobody: set(),
+        UserFactory(username="nobody"): set(),
     }
     for user, pages in allowed.items():
         client.force_login(user)
         for page, methods in METHODS.items():
+            url = reverse(f"timetable:{page}", args=args.get(page, []))
             for method in methods:
-                response = client.generic(method, reverse(f"timetable:{page}"))
+                response = client.generic(method, url)
                 if page in pages:
-                    assert response.status_code in (200, 302, 400), (user, page)
+                    # The teacher studies nowhere: their leave form is a 404.
+                    assert response.status_code in (200, 302, 400, 404), (user, page)
                 else:
                     assert response.status_code == 403, (user, page)
     client.logout()
     for page, methods in METHODS.items():
+        url = reverse(f"timetable:{page}", args=args.get(page, []))
         for method in methods:
-            response = client.generic(method, reverse(f"timetable:{page}"))
+            response = client.generic(method, url)
             assert response.status_code == 302, page
             assert response["Location"].startswith("/accounts/login/")
 
@@ -220,9 +243,11 @@ def test_the_feed_lists_the_sessions_and_can_be_renewed_and_turned_off(client, c
     )
     client.force_login(campus.students[0])
 
-    response = client.post(reverse("timetable:feed_renew"))
+    response = client.post(reverse("timetable:feed_renew"), follow=True)
 
     url = response.context["new_feed_url"]
+    # Shown once: the page again (a reload) no longer holds it.
+    assert client.get(reverse("timetable:mine")).context["new_feed_url"] == ""
     assert url.startswith("http://testserver/timetable/feed/")
     stored = CalendarSettings.objects.get(user=campus.students[0])
     assert stored.feed_token_hash and stored.feed_token_hash not in url
@@ -241,7 +266,7 @@ def test_the_feed_lists_the_sessions_and_can_be_renewed_and_turned_off(client, c
     assert str(sessions[0]["STATUS"]) == "CONFIRMED"
 
     client.force_login(campus.students[0])
-    again = client.post(reverse("timetable:feed_renew"))
+    again = client.post(reverse("timetable:feed_renew"), follow=True)
     assert client.get(url).status_code == 404  # the old address stops working
     client.post(reverse("timetable:feed_revoke"))
     assert client.get(again.context["new_feed_url"]).status_code == 404
