@@ -31,6 +31,11 @@ def all_sessions() -> QuerySet[ClassSession]:
     ).order_by("starts_at", "pk")
 
 
+def taught_class_ids(user: User) -> QuerySet:
+    """Return the ids of the classes ``user`` teaches (a subquery)."""
+    return _taught_class_ids(user)
+
+
 def _taught_class_ids(user: User) -> QuerySet:
     return ClassList.teachers.through.objects.filter(user=user).values("classlist_id")
 
@@ -135,6 +140,8 @@ class CalendarRow:
     class_name: str
     room_name: str
     teacher_name: str
+    class_list_id: int
+    course_record_id: int | None
 
 
 def calendar_rows(sessions: QuerySet[ClassSession]) -> list[CalendarRow]:
@@ -155,6 +162,7 @@ def calendar_rows(sessions: QuerySet[ClassSession]) -> list[CalendarRow]:
             "class_list_id",
             "room_id",
             "teacher_id",
+            "course_record_id",
         )
     )
     classes = {
@@ -179,6 +187,8 @@ def calendar_rows(sessions: QuerySet[ClassSession]) -> list[CalendarRow]:
             class_name=classes[row[6]],
             room_name=rooms.get(row[7], ""),
             teacher_name=teachers[row[8]],
+            class_list_id=row[6],
+            course_record_id=row[9],
         )
         for row in rows
     ]

@@ -9,6 +9,7 @@ page without a login: its secret URL is the credential.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django import forms
@@ -67,7 +68,12 @@ def _wall_clock(moment: datetime) -> str:
     return timezone.localtime(moment).replace(tzinfo=None).isoformat()
 
 
-def _events(request: HttpRequest, sessions: QuerySet[ClassSession]) -> JsonResponse:
+def _events(
+    request: HttpRequest,
+    sessions: QuerySet[ClassSession],
+    link: Callable[[selectors.CalendarRow], str] | None = None,
+) -> JsonResponse:
+    """Return the sessions in the asked span as events (``link``: their URLs)."""
     span = _span(request)
     if span is None:
         return JsonResponse(
@@ -87,8 +93,10 @@ def _events(request: HttpRequest, sessions: QuerySet[ClassSession]) -> JsonRespo
             title = f"{title} · {row.room_name}"
         if cancelled:
             title = _("Cancelled: %(title)s") % {"title": title}
+        url = link(row) if link else ""
         events.append(
             {
+                **({"url": url} if url else {}),
                 "id": row.pk,
                 "title": title,
                 "start": _wall_clock(row.starts_at),
@@ -114,18 +122,24 @@ NEW_FEED_KEY = "timetable_new_feed_url"
 def mine(request: HttpRequest) -> HttpResponse:
     """Show the user's own timetable, reminder setting and calendar feed."""
     new_feed_url = request.session.pop(NEW_FEED_KEY, "")
+    # Today's sessions (to record) and the next ones.
     upcoming = list(
         selectors.my_sessions(request.user).filter(
-            starts_at__gte=timezone.now(), status=ClassSession.Status.SCHEDULED
+            starts_at__gte=selectors.aware(timezone.localdate()),
+            status=ClassSession.Status.SCHEDULED,
         )[:5]
     )
+    taught = _taught(request)
     leave = list(selectors.my_leave_requests(request.user)[:10])
     studied = selectors.studied_class_ids(request.user)
     asked = {each.session_id for each in leave}
     for session in upcoming:
         session.may_ask_leave = (
-            session.class_list_id in studied and session.pk not in asked
+            session.class_list_id in studied
+            and session.pk not in asked
+            and session.starts_at > timezone.now()
         )
+        session.teaching_link = _teaching_link(session, taught)
     return render(
         request,
         "timetable/mine.html",
@@ -143,8 +157,36 @@ def mine(request: HttpRequest) -> HttpResponse:
 @rule_required
 @require_GET
 def mine_events(request: HttpRequest) -> JsonResponse:
-    """Return the user's sessions in the asked span, as FullCalendar events."""
-    return _events(request, selectors.my_sessions(request.user))
+    """Return the user's sessions in the asked span, as FullCalendar events.
+
+    A session of a class the user teaches links to its record (from its day
+    on) or, once recorded, to its roll call.
+    """
+    taught = _taught(request)
+    return _events(
+        request,
+        selectors.my_sessions(request.user),
+        lambda row: _teaching_link(row, taught),
+    )
+
+
+def _taught(request: HttpRequest) -> set[int]:
+    return set(selectors.taught_class_ids(request.user).values_list(flat=True))
+
+
+def _teaching_link(session, taught: set[int]) -> str:
+    """Return where a teacher goes from a session: record it, or its roll call.
+
+    Empty for a session of a class the user does not teach, a cancelled
+    one, or one whose day has not come.
+    """
+    if session.class_list_id not in taught or session.status != "scheduled":
+        return ""
+    if session.course_record_id:
+        return reverse("teacher:roll_call", args=[session.course_record_id])
+    if timezone.localtime(session.starts_at).date() <= timezone.localdate():
+        return reverse("teacher:session_record", args=[session.pk])
+    return ""
 
 
 @rule_required

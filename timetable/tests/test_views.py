@@ -8,7 +8,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from tests.factories import BranchFactory, ClassListFactory, RoleFactory, UserFactory
-from timetable import services
+from timetable import selectors, services
 from timetable.models import CalendarSettings, ClassSession, Room
 from timetable.tests.conftest import MONDAY, at, permissions
 
@@ -301,3 +301,70 @@ def test_events_cost_the_same_queries_for_one_week_or_a_busy_month(
     with django_assert_max_num_queries(len(few.captured_queries)):
         shown = events(client, start="2030-03-04", end="2030-04-04")
     assert len(shown) > 20
+
+
+def test_a_teachers_session_of_today_links_to_its_record_then_its_roll_call(
+    client, campus
+):
+    today = timezone.localdate()
+    # Started today (not yesterday, whatever the hour the test runs).
+    starts_at = max(
+        timezone.now() - timedelta(minutes=30),
+        selectors.aware(today) + timedelta(minutes=1),
+    )
+    session = services.session_create(
+        class_list=campus.klass,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        room=campus.room,
+        teacher=campus.teacher,
+    )[0]
+    span = {"start": today.isoformat(), "end": (today + timedelta(days=1)).isoformat()}
+    client.force_login(campus.teacher)
+
+    first = events(client, **span)
+    page = client.get(reverse("timetable:mine"))
+    services.session_record(
+        session=session, by=campus.teacher, title="Loops", has_homework=False
+    )
+    session.refresh_from_db()
+    then = events(client, **span)
+
+    record = reverse("teacher:session_record", args=[session.pk])
+    assert [e.get("url") for e in first] == [record]
+    assert record in page.content.decode()
+    assert [e.get("url") for e in then] == [
+        reverse("teacher:roll_call", args=[session.course_record_id])
+    ]
+    # A student's events link nowhere.
+    client.force_login(campus.students[0])
+    assert [e.get("url") for e in events(client, **span)] == [None]
+
+
+def test_the_pages_cost_the_same_queries_with_a_busy_term(
+    client, term, manager, django_assert_max_num_queries
+):
+    pages = {
+        term.teacher: reverse("timetable:mine"),
+        manager: reverse("timetable:campus"),
+    }
+    counts = {}
+    for user, url in pages.items():
+        client.force_login(user)
+        with django_assert_max_num_queries(30) as captured:
+            assert client.get(url).status_code == 200
+        counts[url] = len(captured.captured_queries)
+    services.schedule_create(
+        class_list=term.klass,
+        weekdays=[1, 3, 5, 6],
+        start_time=time(9, 0),
+        duration_minutes=120,
+        room=term.small_room,
+        teacher=term.teacher,
+        first_date=timezone.localdate(),
+        last_date=timezone.localdate() + timedelta(days=60),
+    )
+    for user, url in pages.items():
+        client.force_login(user)
+        with django_assert_max_num_queries(counts[url]):
+            assert client.get(url).status_code == 200
