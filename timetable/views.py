@@ -171,7 +171,9 @@ def mine_events(request: HttpRequest) -> JsonResponse:
 
 
 def _taught(request: HttpRequest) -> set[int]:
-    return set(selectors.taught_class_ids(request.user).values_list(flat=True))
+    return set(
+        selectors.taught_class_ids(request.user).values_list("classlist_id", flat=True)
+    )
 
 
 def _teaching_link(session, taught: set[int]) -> str:

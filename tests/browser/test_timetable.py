@@ -21,20 +21,29 @@ from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from accounts.models import Role, User
+from accounts.models import Notification, Role, User
 from crm.demo_data import (
     BEIJING,
     LINUX_40,
     MENU_CAMPUS_TIMETABLE,
+    MENU_LEAVE_REQUESTS,
     MENU_MY_TIMETABLE,
     PYTHON_S9,
     ROLE_TEACHER,
 )
-from crm.models import Branch, ClassList
+from crm.models import Branch, ClassList, Customer
+from teacher.models import StudyRecord
 from tests.browser.conftest import log_in
 from tests.factories import ClassListFactory, UserFactory
 from timetable import selectors, services
-from timetable.models import CalendarSettings, ClassSession, Holiday, Room, Schedule
+from timetable.models import (
+    CalendarSettings,
+    ClassSession,
+    Holiday,
+    LeaveRequest,
+    Room,
+    Schedule,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -408,3 +417,224 @@ def test_manager_narrows_the_campus_timetable_to_one_room(page, demo_site):
     expect(events.filter(has_text=PYTHON_S9)).to_have_count(s9_that_week)
     expect(events).to_have_count(s9_that_week)
     expect(events.filter(has_text=java.class_list.name)).to_have_count(0)
+
+
+# -- leave (请假): asked by the student, approved, then the session recorded
+LEAVE_REASON = "发烧，去医院"
+
+
+@pytest.fixture
+def second_page(browser, live_server):
+    """Return a page of its own browser context (its own login), closed at the end."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def free_slot_later_today(class_list, teacher):
+    """Return (start, end, room) of a free slot later today on the class's campus.
+
+    Free: no scheduled session of the class, the teacher or the room
+    overlaps it (the check ``services.session_create`` makes). Two hours
+    from now if that fits before local midnight, else sooner or shorter;
+    None if nothing fits (a few minutes before midnight).
+    """
+    soon = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    midnight = selectors.aware(timezone.localdate() + timedelta(days=1))
+    rooms = list(Room.objects.filter(branch=class_list.branch).order_by("name"))
+    leads = [120, 150, 180, 240, 300, 360, 90, 60, 30, 10, 2]
+    for minutes in (90, 10):
+        for lead in leads:
+            start = soon + timedelta(minutes=lead)
+            end = start + timedelta(minutes=minutes)
+            if end > midnight:
+                continue
+            for room in rooms:
+                planned = services.Planned(
+                    class_list_id=class_list.pk,
+                    room_id=room.pk,
+                    teacher_id=teacher.pk,
+                    starts_at=start,
+                    ends_at=end,
+                )
+                if not services.conflicts([planned]):
+                    return start, end, room
+    return None
+
+
+def hours_of(session):
+    local = timezone.localtime
+    return f"{local(session.starts_at):%H:%M}–{local(session.ends_at):%H:%M}"
+
+
+def upcoming_item(page, session):
+    """Return the item of ``session`` in the "Next sessions" list."""
+    day = timezone.localtime(session.starts_at).strftime("%Y-%m-%d")
+    return (
+        page.get_by_test_id("upcoming")
+        .get_by_role("listitem")
+        .filter(has_text=f"{session.class_list} · lesson {session.number}")
+        .filter(has_text=day)
+        .filter(has_text=hours_of(session))
+    )
+
+
+def test_student_asks_leave_the_teacher_approves_and_records_the_session(
+    page, second_page, demo_site
+):
+    s9 = ClassList.objects.get(name=PYTHON_S9)
+    teacher = User.objects.get(username="teacher")
+    student = User.objects.get(username="student")
+    li_lei = Customer.objects.get(user=student)
+    slot = free_slot_later_today(s9, teacher)
+    if slot is None:
+        pytest.skip("Too close to local midnight for a session later today.")
+    starts_at, ends_at, room = slot
+    session, _booking = services.session_create(
+        class_list=s9,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        room=room,
+        teacher=teacher,
+        topic="装饰器",
+    )
+    day = timezone.localtime(starts_at).strftime("%Y-%m-%d")
+    when = f"{day} {timezone.localtime(starts_at):%H:%M}"
+    described = f"{PYTHON_S9} on {day} {hours_of(session)}"
+
+    # The student asks leave from the session, from "My timetable".
+    in_english(page, "student")
+    open_from_menu(page, MENU_MY_TIMETABLE)
+    expect(page.get_by_role("heading", name="My timetable")).to_be_visible()
+    item = upcoming_item(page, session)
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(room.name)
+    expect(item.get_by_role("link", name="Record this session")).to_have_count(0)
+    item.get_by_role("link", name="Ask for leave").click()
+    expect(page.get_by_role("heading", name="Ask for leave")).to_be_visible()
+    expect(page.get_by_test_id("leave-session")).to_contain_text(hours_of(session))
+    page.get_by_label("Reason").fill(LEAVE_REASON)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the request").click()
+    expect(page.locator(".alert-success")).to_contain_text(
+        "Your leave request was sent to the teacher."
+    )
+    mine = page.get_by_test_id("leave-requests").get_by_role("listitem")
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text(f"{PYTHON_S9} · {when}")
+    expect(mine).to_contain_text("Waiting for a decision")
+    # Asked once: the link is gone from the session.
+    expect(item.get_by_role("link", name="Ask for leave")).to_have_count(0)
+    leave = LeaveRequest.objects.get(session=session)
+    assert (leave.enrollment.customer, leave.reason, leave.state) == (
+        li_lei,
+        LEAVE_REASON,
+        LeaveRequest.State.PENDING,
+    )
+    assert Notification.objects.filter(
+        recipient=teacher,
+        link="/timetable/leave/",
+        text=f"{li_lei} asks leave from {described}: {LEAVE_REASON}",
+    ).exists()
+
+    # The teacher approves it from "Leave requests".
+    teacher_page = second_page
+    in_english(teacher_page, "teacher")
+    open_from_menu(teacher_page, MENU_LEAVE_REQUESTS)
+    expect(
+        teacher_page.get_by_role("heading", name="Leave requests", exact=True)
+    ).to_be_visible()
+    card = teacher_page.get_by_test_id(f"leave-{leave.pk}")
+    expect(card).to_contain_text(str(li_lei))
+    expect(card).to_contain_text(LEAVE_REASON)
+    expect(card).to_contain_text(f"{PYTHON_S9} · {day}")
+    with teacher_page.expect_navigation():
+        card.get_by_role("button", name="Approve").click()
+    expect(teacher_page.locator(".alert-success")).to_contain_text(
+        f"The leave of {li_lei} was approved."
+    )
+    expect(card).to_have_count(0)
+    decided = teacher_page.get_by_test_id("decided-leave").locator("tbody tr")
+    row = decided.filter(has_text=LEAVE_REASON)
+    expect(row).to_have_count(1)
+    expect(row.get_by_role("cell")).to_have_text(
+        [
+            str(li_lei),
+            f"{PYTHON_S9} · {when}",
+            LEAVE_REASON,
+            f"Approved · {teacher.display_name}",
+            "",
+        ]
+    )
+    leave.refresh_from_db()
+    assert (leave.state, leave.decided_by, leave.makeup_session) == (
+        LeaveRequest.State.APPROVED,
+        teacher,
+        None,
+    )
+    assert leave.decided_at is not None
+    told = Notification.objects.filter(recipient=student, link="/timetable/")
+    assert [n.text for n in told] == [f"Your leave from {described} is approved."]
+
+    # The student sees the decision on "My timetable".
+    page.reload()
+    expect(mine).to_contain_text("Approved")
+
+    # The session is later today: the teacher records it from "My timetable".
+    open_from_menu(teacher_page, MENU_MY_TIMETABLE)
+    item = upcoming_item(teacher_page, session)
+    expect(item).to_have_count(1)
+    expect(item.get_by_role("link", name="Ask for leave")).to_have_count(0)
+    item.get_by_role("link", name="Record this session").click()
+    expect(
+        teacher_page.get_by_role("heading", name=f"New lesson of {PYTHON_S9}")
+    ).to_be_visible()
+    expect(teacher_page.get_by_test_id("session")).to_contain_text(
+        f"Lesson {session.number} · {day}"
+    )
+    title = teacher_page.get_by_role("textbox", name=re.compile(r"^Title"))
+    expect(title).to_have_value("装饰器")
+    title.fill("装饰器与闭包")
+    teacher_page.get_by_role("textbox", name="Homework title").fill("写一个计时装饰器")
+    with teacher_page.expect_navigation():
+        teacher_page.get_by_role("button", name="Save lesson").click()
+
+    # It lands on the roll call: 李雷 on leave, the others present.
+    session.refresh_from_db()
+    lesson = session.course_record
+    assert lesson is not None
+    expect(teacher_page).to_have_url(re.compile(rf"/teacher/lessons/{lesson.pk}/"))
+    expect(teacher_page.locator(".alert-success")).to_contain_text(
+        f"Lesson {session.number} of {PYTHON_S9} was recorded."
+    )
+    expect(
+        teacher_page.get_by_role(
+            "heading", name=f"Lesson {session.number}: 装饰器与闭包"
+        )
+    ).to_be_visible()
+    records = list(
+        StudyRecord.objects.filter(course_record=lesson).select_related(
+            "enrollment__customer"
+        )
+    )
+    assert len(records) == s9.enrollments.filter(state="approved").count() > 1
+    roll_call = teacher_page.get_by_test_id("roll-call")
+    for record in records:
+        customer = record.enrollment.customer
+        expected = "On leave" if customer == li_lei else "Present"
+        expect(
+            roll_call.get_by_role(
+                "radiogroup", name=str(customer), exact=True
+            ).get_by_role("radio", name=expected, exact=True)
+        ).to_be_checked()
+    attendance = {r.enrollment.customer_id: r.attendance for r in records}
+    assert attendance.pop(li_lei.pk) == StudyRecord.Attendance.ON_LEAVE
+    assert set(attendance.values()) == {StudyRecord.Attendance.PRESENT}
+    assert (lesson.lesson_number, lesson.date, lesson.teacher, lesson.title) == (
+        session.number,
+        timezone.localtime(starts_at).date(),
+        teacher,
+        "装饰器与闭包",
+    )
+    assert lesson.homework_title == "写一个计时装饰器"
