@@ -236,6 +236,35 @@ def sessions_renumber(*, class_list: ClassList) -> None:
     ClassSession.objects.bulk_update(changed, ["number"], batch_size=500)
 
 
+def syllabus_topics_set(*, class_list: ClassList) -> int:
+    """Give the class's sessions without a topic one from the course's syllabus.
+
+    The syllabus (one stage a line) is spread over the numbered sessions in
+    order: with 8 stages and 64 sessions, sessions 1-8 get the first stage,
+    9-16 the second ... A topic typed by hand is kept. Return how many
+    sessions got one.
+    """
+    stages = [
+        line.strip() for line in class_list.course.outline.splitlines() if line.strip()
+    ]
+    sessions = list(
+        ClassSession.objects.filter(class_list=class_list, number__isnull=False)
+        .only("pk", "number", "topic")
+        .order_by("number")
+    )
+    if not stages or not sessions:
+        return 0
+    total = len(sessions)
+    changed = []
+    for session in sessions:
+        if not session.topic:
+            stage = stages[(session.number - 1) * len(stages) // total]
+            session.topic = stage[: ClassSession._meta.get_field("topic").max_length]
+            changed.append(session)
+    ClassSession.objects.bulk_update(changed, ["topic"], batch_size=500)
+    return len(changed)
+
+
 # -- schedules and sessions
 @transaction.atomic
 def schedule_create(
@@ -301,6 +330,7 @@ def schedule_create(
         session.schedule = schedule
     _save(sessions)
     sessions_renumber(class_list=class_list)
+    syllabus_topics_set(class_list=class_list)
     booking = Booking(sessions=sessions, skipped=skipped)
     booking.warnings = _capacity_warnings(class_list, [room.pk if room else None])
     return schedule, booking

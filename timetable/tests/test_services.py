@@ -352,3 +352,36 @@ def test_a_session_longer_than_twelve_hours_is_refused(campus):
         )
 
     assert refused.value.messages == ["A session lasts at most 12 hours."]
+
+
+def test_sessions_get_their_topics_from_the_syllabus_in_order(campus):
+    course = campus.klass.course
+    course.outline = "Basics\n\nFunctions\nClasses\nProjects\n"
+    course.save()
+    services.session_create(
+        class_list=campus.klass,
+        starts_at=at(MONDAY, 9),
+        ends_at=at(MONDAY, 11),
+        room=campus.room,
+        teacher=campus.teacher,
+        topic="Welcome",
+    )
+
+    plan(campus)  # eight more: nine sessions in all
+
+    topics = list(
+        ClassSession.objects.filter(class_list=campus.klass)
+        .order_by("number")
+        .values_list("topic", flat=True)
+    )
+    assert topics == [
+        "Welcome",  # typed by hand: kept
+        "Basics",
+        "Basics",
+        "Functions",
+        "Functions",
+        "Classes",
+        "Classes",
+        "Projects",
+        "Projects",
+    ]
