@@ -134,7 +134,6 @@ class ClassSessionAdmin(kingadmin.ModelAdmin):
     list_select_related = ("class_list__course", "room", "teacher")
     autocomplete_fields = ("teacher",)
     ordering = ("starts_at",)
-    date_hierarchy = None
 
     def get_fieldsets(self, request, obj=None):
         fields = ["class_list", "starts_at", "ends_at", "room", "teacher", "topic"]

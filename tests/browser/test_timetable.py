@@ -7,6 +7,8 @@
 3. The student makes a calendar feed address and subscribes to it: the feed
    is the class's sessions.
 4. The sales manager narrows the campus timetable to one room.
+5. The student asks leave from a session later today; the teacher approves
+   it, then records the session: the roll call has the student on leave.
 
 The schedules of scenario 1 are in 2031, years after the seeded demo term,
 so they clash with nothing but each other.
