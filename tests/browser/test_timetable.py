@@ -471,7 +471,7 @@ def hours_of(session):
 
 
 def upcoming_item(page, session):
-    """Return the item of ``session`` in the "Next sessions" list."""
+    """Return the item of ``session`` in the "Today and coming sessions" list."""
     day = timezone.localtime(session.starts_at).strftime("%Y-%m-%d")
     return (
         page.get_by_test_id("upcoming")
