@@ -208,3 +208,9 @@ class ClassSessionAdmin(kingadmin.ModelAdmin):
         if stored.topic != obj.topic:
             ClassSession.objects.filter(pk=obj.pk).update(topic=obj.topic)
         obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.sessions_delete(sessions=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.sessions_delete(sessions=list(queryset))

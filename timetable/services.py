@@ -360,6 +360,19 @@ def schedule_delete(*, schedule: Schedule) -> int:
     return len(future)
 
 
+@transaction.atomic
+def sessions_delete(*, sessions: Sequence[ClassSession]) -> None:
+    """Delete sessions planned by mistake; their classes are numbered again.
+
+    To call a session off, cancel it: a cancelled session stays listed and
+    people are told. Deleting tells nobody.
+    """
+    classes = {session.class_list_id for session in sessions}
+    ClassSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
+    for class_list in ClassList.objects.filter(pk__in=classes):
+        sessions_renumber(class_list=class_list)
+
+
 def _planned(session: ClassSession) -> Planned:
     return Planned(
         class_list_id=session.class_list_id,

@@ -148,3 +148,15 @@ def test_cancelling_a_session_from_its_page_needs_a_reason(planner, campus):
     assert list(
         ClassSession.objects.filter(status="scheduled").values_list("number", flat=True)
     ) == [1, 2, 3]
+
+
+def test_deleting_sessions_numbers_the_class_again(planner, campus):
+    planner.post(SCHEDULES + "add/", schedule_form(campus))
+    second = ClassSession.objects.order_by("starts_at")[1]
+
+    response = planner.post(f"{SESSIONS}{second.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert list(
+        ClassSession.objects.order_by("starts_at").values_list("number", flat=True)
+    ) == [1, 2, 3]
