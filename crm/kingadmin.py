@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -522,29 +522,10 @@ class EnrollmentLinkAdmin(kingadmin.ModelAdmin):
 
 
 @kingadmin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(kingadmin.ModelAdmin):
+class PersonalDataAccessAdmin(kingadmin.ReadOnlyModelAdmin):
     """The record of who saw personal data: read, never written by hand."""
 
     list_display = ("accessed_at", "user", "customer", "kind", "path")
     list_filter = ("kind", "accessed_at")
     search_fields = ("customer__name", "user__username", "user__display_name")
     list_select_related = ("user", "customer")
-    readonly_fields = ("user", "customer", "kind", "document", "path", "accessed_at")
-    actions = ()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def add_view(self, request):
-        raise PermissionDenied
-
-    def delete_view(self, request, object_id):
-        raise PermissionDenied
-
-    def changeform_view(self, request, obj):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().changeform_view(request, obj)

@@ -18,6 +18,7 @@ __all__ = [
     "AlreadyRegistered",
     "ModelAdmin",
     "NotRegistered",
+    "ReadOnlyModelAdmin",
     "SimpleListFilter",
     "action",
     "display",
@@ -28,7 +29,7 @@ __all__ = [
 
 def __getattr__(name):
     # Options import models, so they load lazily (after the app registry).
-    if name in {"ModelAdmin", "action", "display"}:
+    if name in {"ModelAdmin", "ReadOnlyModelAdmin", "action", "display"}:
         from kingadmin import options
 
         return getattr(options, name)

@@ -401,3 +401,44 @@ class ModelAdmin(ChangeListViews, ChangeFormViews, DeletionViews):
                 raise PermissionDenied
             raise Http404
         return obj
+
+
+class ReadOnlyModelAdmin(ModelAdmin):
+    """An admin of rows the code writes: listed and opened, never changed here.
+
+    Every field is read-only; adding, saving and deleting are refused (403)
+    whatever the rules grant, and the list has no actions. For records such
+    as a ledger or an access log.
+    """
+
+    actions = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        """Return every field of the model."""
+        return tuple(
+            field.name
+            for field in (*self.opts.fields, *self.opts.many_to_many)
+            if not field.auto_created
+        )
+
+    def has_add_permission(self, request) -> bool:
+        """Return False: rows are written by the code."""
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """Return False: rows are never deleted here."""
+        return False
+
+    def add_view(self, request):
+        """Refuse: rows are written by the code."""
+        raise PermissionDenied
+
+    def delete_view(self, request, object_id):
+        """Refuse: rows are never deleted here."""
+        raise PermissionDenied
+
+    def changeform_view(self, request, obj):
+        """Show the row; refuse a save."""
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().changeform_view(request, obj)

@@ -98,3 +98,12 @@ class BackofficeBookAdmin(kingadmin.ModelAdmin):
 
 backoffice.register(Book, BackofficeBookAdmin)
 backoffice.register(Author, AuthorAdmin)
+
+
+class ReviewRecordAdmin(kingadmin.ReadOnlyModelAdmin):
+    """Reviews as a record the back office reads and never edits."""
+
+    list_display = ("book", "reviewer", "rating")
+
+
+backoffice.register(Review, ReviewRecordAdmin)
