@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "student",
     "teacher",
     "timetable",
+    "finance",
     "jobs",
 ]
 
