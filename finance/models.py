@@ -98,3 +98,88 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id} #{self.sequence} {self.get_kind_display()}"
+
+
+class RefundPolicy(models.Model):
+    """How much of the tuition a leaving student gets back, as an admin defines it."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    full_refund_before_start = models.BooleanField(
+        _("full refund before the first session"), default=True
+    )
+    fee = models.DecimalField(
+        _("fee (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_("Kept from a refund once the first session was held."),
+    )
+    no_refund_after_percent = models.PositiveSmallIntegerField(
+        _("no refund past this percentage of hours consumed"),
+        default=50,
+        help_text=_("Past this share of the hours used, nothing is refunded."),
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("refund policy")
+        verbose_name_plural = _("refund policies")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fee__gte=0), name="refund_policy_fee_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(no_refund_after_percent__gte=1)
+                & Q(no_refund_after_percent__lte=100),
+                name="refund_policy_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContractTerms(models.Model):
+    """The terms an enrollment was approved on: fixed, with the hash of their text.
+
+    A copy, not a reference: a later edit of the course, the contract
+    template or the refund policy never changes a signed contract (the
+    database refuses changes to this table, migration 0004).
+    """
+
+    enrollment = models.OneToOneField(
+        "crm.Enrollment",
+        verbose_name=_("enrollment"),
+        on_delete=models.PROTECT,
+        related_name="contract_terms",
+    )
+    price = models.DecimalField(_("price (yuan)"), max_digits=10, decimal_places=2)
+    hours = models.DecimalField(_("class hours"), max_digits=6, decimal_places=1)
+    valid_until = models.DateField(_("valid until"))
+    policy = models.ForeignKey(
+        RefundPolicy,
+        verbose_name=_("refund policy"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The policy as it was when the contract was signed.
+    policy_terms = models.JSONField(_("refund terms"))
+    contract_text = models.TextField(_("contract text"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("fixed at"))
+
+    class Meta:
+        verbose_name = _("contract terms")
+        verbose_name_plural = _("contract terms")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="terms_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0), name="terms_hours_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.enrollment)

@@ -148,6 +148,8 @@ EXPECTED = {
     "student.answer": _teacher_only(_through("question", Question, _questions)),
     # The tuition ledger: administrators only until the finance role exists.
     "finance.ledgerentry": _nobody,
+    "finance.contractterms": _nobody,
+    "finance.refundpolicy": _nobody,
     # Rooms, closed days and schedules: the administrators' planning.
     "timetable.room": _nobody,
     "timetable.holiday": _nobody,
