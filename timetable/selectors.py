@@ -1,7 +1,7 @@
 """Reads of the timetable, each scoped to what the user may see.
 
 - A teacher's timetable: the sessions they teach, and every session of the
-  classes they teach (a substitute's lesson shows too).
+  classes they teach (a substitute's lesson shows too), in ``my_sessions``.
 - A student's timetable: the sessions of the classes of their approved
   enrollments.
 - The campus timetable (staff): every session the permission rules let the
@@ -33,10 +33,6 @@ def all_sessions() -> QuerySet[ClassSession]:
 
 def taught_class_ids(user: User) -> QuerySet:
     """Return the ids of the classes ``user`` teaches (a subquery)."""
-    return _taught_class_ids(user)
-
-
-def _taught_class_ids(user: User) -> QuerySet:
     return ClassList.teachers.through.objects.filter(user=user).values("classlist_id")
 
 
@@ -44,13 +40,6 @@ def _studied_class_ids(user: User) -> QuerySet:
     return Enrollment.objects.filter(
         customer__user=user, state=Enrollment.State.APPROVED
     ).values("class_list_id")
-
-
-def teacher_sessions(user: User) -> QuerySet[ClassSession]:
-    """Return the sessions ``user`` teaches or that belong to a class they teach."""
-    return all_sessions().filter(
-        Q(teacher=user) | Q(class_list_id__in=_taught_class_ids(user))
-    )
 
 
 def student_sessions(user: User) -> QuerySet[ClassSession]:
@@ -65,7 +54,7 @@ def my_sessions(user: User) -> QuerySet[ClassSession]:
     """
     return all_sessions().filter(
         Q(teacher=user)
-        | Q(class_list_id__in=_taught_class_ids(user))
+        | Q(class_list_id__in=taught_class_ids(user))
         | Q(class_list_id__in=_studied_class_ids(user))
     )
 

@@ -627,18 +627,41 @@ def leave_request(*, session: ClassSession, user: User, reason: str) -> LeaveReq
     return leave
 
 
-def makeup_choices(leave: LeaveRequest) -> QuerySet[ClassSession]:
-    """Return the sessions that can make up for ``leave``'s: same course, later on."""
+def _makeup_sessions(course_ids) -> QuerySet[ClassSession]:
     return (
         ClassSession.objects.filter(
-            class_list__course_id=leave.session.class_list.course_id,
+            class_list__course_id__in=course_ids,
             status=ClassSession.Status.SCHEDULED,
             starts_at__gt=timezone.now(),
         )
-        .exclude(class_list_id=leave.session.class_list_id)
         .select_related("class_list__course", "room")
         .order_by("starts_at", "pk")
     )
+
+
+def makeup_choices(leave: LeaveRequest) -> QuerySet[ClassSession]:
+    """Return the sessions that can make up for ``leave``'s: same course, later on."""
+    session = leave.session
+    return _makeup_sessions([session.class_list.course_id]).exclude(
+        class_list_id=session.class_list_id
+    )
+
+
+def makeup_options(leaves: Sequence[LeaveRequest], *, each: int = 20) -> None:
+    """Set ``makeup_options`` on each leave: its first ``each`` choices, one query."""
+    options = list(
+        _makeup_sessions({leave.session.class_list.course_id for leave in leaves})[
+            :1000
+        ]
+    )
+    for leave in leaves:
+        session = leave.session
+        leave.makeup_options = [
+            option
+            for option in options
+            if option.class_list.course_id == session.class_list.course_id
+            and option.class_list_id != session.class_list_id
+        ][:each]
 
 
 @transaction.atomic

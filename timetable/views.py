@@ -349,25 +349,7 @@ def leave_list(request: HttpRequest) -> HttpResponse:
     requests = _leave_requests(request)
     pending = list(requests.filter(state=LeaveRequest.State.PENDING)[:200])
     decided = list(requests.exclude(state=LeaveRequest.State.PENDING)[:30])
-    # The make-up choices of every pending request, in one query.
-    courses = {leave.session.class_list.course_id for leave in pending}
-    options = list(
-        ClassSession.objects.filter(
-            class_list__course_id__in=courses,
-            status=ClassSession.Status.SCHEDULED,
-            starts_at__gt=timezone.now(),
-        )
-        .select_related("class_list__course", "room")
-        .order_by("starts_at", "pk")[:1000]
-    )
-    for leave in pending:
-        session = leave.session
-        leave.makeup_options = [
-            option
-            for option in options
-            if option.class_list.course_id == session.class_list.course_id
-            and option.class_list_id != session.class_list_id
-        ][:20]
+    services.makeup_options(pending)
     return render(
         request,
         "timetable/leave_list.html",
