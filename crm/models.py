@@ -43,6 +43,31 @@ class Course(models.Model):
         _("period (months)"), validators=[MinValueValidator(1)]
     )
     outline = models.TextField(_("syllabus"), blank=True)
+    class_hours = models.DecimalField(
+        _("class hours"),
+        max_digits=6,
+        decimal_places=1,
+        default=Decimal("60.0"),
+        validators=[MinValueValidator(Decimal("0.5"))],
+        help_text=_("Class hours an enrollment buys (课时)."),
+    )
+    hours_per_lesson = models.DecimalField(
+        _("class hours per lesson"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("2.0"),
+        validators=[MinValueValidator(Decimal("0.5"))],
+        help_text=_("Hours a lesson consumes for each student who attends it."),
+    )
+    refund_policy = models.ForeignKey(
+        "finance.RefundPolicy",
+        verbose_name=_("refund policy"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the school's default policy."),
+    )
 
     class Meta:
         verbose_name = _("course")
@@ -54,6 +79,10 @@ class Course(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(period_months__gte=1), name="course_period_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(class_hours__gt=0) & Q(hours_per_lesson__gt=0),
+                name="course_hours_positive",
             ),
         ]
 
@@ -400,6 +429,8 @@ class Enrollment(models.Model):
         SUBMITTED = "submitted", _("Submitted, waiting for review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        # Left the class: refunded or transferred to another one (finance).
+        CLOSED = "closed", _("Closed")
 
     customer = models.ForeignKey(
         Customer,
@@ -586,6 +617,16 @@ class Payment(models.Model):
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # Its movement in the tuition ledger (finance.services.payment_record
+    # writes both); a reversed entry takes the payment out of the reports.
+    entry = models.OneToOneField(
+        "finance.LedgerEntry",
+        verbose_name=_("ledger entry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment",
+    )
 
     class Meta:
         verbose_name = _("payment")

@@ -51,6 +51,8 @@ def entry_digest(entry: LedgerEntry) -> str:
         "created_at": entry.created_at.astimezone(UTC).isoformat(),
         "previous": entry.previous_hash,
     }
+    if entry.source:  # entries written before sources existed hash without one
+        fields["source"] = entry.source
     text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -65,6 +67,7 @@ def entry_append(
     reason: str = "",
     by: User | None,
     reverses: LedgerEntry | None = None,
+    source: str = "",
 ) -> LedgerEntry:
     """Append one movement to ``enrollment``'s ledger and return it."""
     if kind not in LedgerEntry.Kind.values:
@@ -74,7 +77,7 @@ def entry_append(
         raise ValidationError(
             _("Amounts are in yuan with two decimals, hours with one.")
         )
-    if not amount and not hours:
+    if not amount and not hours and kind != LedgerEntry.Kind.SUSPENSION:
         raise ValidationError(_("A ledger entry moves money or hours."))
     # One writer per enrollment at a time: the chain has no forks.
     Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
@@ -92,6 +95,7 @@ def entry_append(
         hours=hours,
         reason=reason.strip()[:255],
         reverses=reverses,
+        source=source,
         created_by=by,
         created_at=timezone.now(),
         previous_hash=last.entry_hash if last else GENESIS,
@@ -103,7 +107,7 @@ def entry_append(
 
 
 @transaction.atomic
-def entry_reverse(*, entry: LedgerEntry, reason: str, by: User) -> LedgerEntry:
+def entry_reverse(*, entry: LedgerEntry, reason: str, by: User | None) -> LedgerEntry:
     """Cancel ``entry`` with an entry of the opposite amounts, saying why."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the entry is reversed.")})
@@ -119,6 +123,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, by: User) -> LedgerEntry:
         reason=reason,
         by=by,
         reverses=entry,
+        source=entry.source,
     )
 
 
@@ -127,6 +132,7 @@ class Balance:
     """An enrollment's money and hours, as sums of its ledger entries."""
 
     received: Decimal  # payments, minus refunds
+    paid: Decimal  # the money the enrollment holds: received, plus transfers
     hours_bought: Decimal
     hours_consumed: Decimal  # positive
     hours_remaining: Decimal
@@ -158,6 +164,7 @@ def balance_of(enrollment: Enrollment) -> Balance:
     consumed = -total({kinds.CONSUMPTION}, "hours")
     return Balance(
         received=total({kinds.PAYMENT, kinds.REFUND}, "amount"),
+        paid=total(kinds.values, "amount"),
         hours_bought=bought,
         hours_consumed=consumed,
         hours_remaining=total(kinds.values, "hours"),

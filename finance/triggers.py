@@ -7,6 +7,15 @@ once applied must find the same names to drop them when reversed.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+# The append-only tables and their trigger names, as their migrations made them.
+TABLES = (
+    ("finance_ledgerentry", "finance_ledger"),
+    ("finance_contractterms", "finance_terms"),
+    ("finance_receipt", "finance_receipt"),
+)
+
 
 def append_only(vendor: str, table: str, name: str) -> list[tuple[str, str]]:
     """Return (create, drop) SQL making ``table`` refuse UPDATE and DELETE.
@@ -55,3 +64,49 @@ def operations(table: str, name: str):
             schema_editor.execute(drop)
 
     return [migrations.RunPython(add, remove)]
+
+
+def suspended(tables: list[tuple[str, str]]):
+    """Return operations (before, after) lifting the triggers around a change.
+
+    SQLite rebuilds a table to add a column or a constraint, which loses
+    its triggers: a migration altering an append-only table drops them
+    first and creates them again after (``tables``: (table, name) pairs).
+    """
+    from django.db import migrations
+
+    def drop(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        for table, name in tables:
+            for _create, statement in reversed(append_only(vendor, table, name)):
+                schema_editor.execute(statement)
+
+    def create(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        for table, name in tables:
+            for statement, _drop in append_only(vendor, table, name):
+                schema_editor.execute(statement)
+
+    return migrations.RunPython(drop, create), migrations.RunPython(create, drop)
+
+
+@contextmanager
+def lifted(connection):
+    """Drop the append-only triggers for the block, then create them again.
+
+    For tests that empty the database (a live-server test's flush deletes
+    rows on SQLite; PostgreSQL's TRUNCATE fires no row trigger).
+    """
+    vendor = connection.vendor
+    statements = [
+        pair for table, name in TABLES for pair in append_only(vendor, table, name)
+    ]
+    with connection.cursor() as cursor:
+        for _create, drop in reversed(statements):
+            cursor.execute(drop)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for create, _drop in statements:
+                cursor.execute(create)
