@@ -11,6 +11,7 @@ from crm.models import ClassList, Customer, CustomerFollowUp, Payment
 from crm.normalize import normalize_phone, normalize_qq
 from crm.selectors import customer_find_duplicate
 from crm.services import duplicate_message
+from finance.models import Receipt
 from kingadmin.forms import KingadminModelForm
 
 
@@ -148,6 +149,12 @@ class ApproveForm(forms.Form):
         min_value=Decimal("0.01"),
         max_digits=10,
         decimal_places=2,
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=Receipt.Method.choices,
+        initial=Receipt.Method.CASH,
+        required=False,
     )
 
     def clean(self):

@@ -49,7 +49,15 @@ class BranchAdmin(kingadmin.ModelAdmin):
 
 @kingadmin.register(Course)
 class CourseAdmin(kingadmin.ModelAdmin):
-    list_display = ("name", "price", "period_months")
+    list_display = (
+        "name",
+        "price",
+        "period_months",
+        "class_hours",
+        "hours_per_lesson",
+        "refund_policy",
+    )
+    list_select_related = ("refund_policy",)
     search_fields = ("name",)
     ordering = ("name",)
 
@@ -461,7 +469,10 @@ class EnrollmentDocumentAdmin(kingadmin.ModelAdmin):
 
 
 @kingadmin.register(Payment)
-class PaymentAdmin(kingadmin.ModelAdmin):
+class PaymentAdmin(kingadmin.ReadOnlyModelAdmin):
+    """Payments are recorded on the enrollment's account page (finance), with
+    their ledger entry and receipt; corrected there by reversing the entry."""
+
     list_display = ("enrollment", "kind", "amount", "consultant", "created_at")
     list_filter = ("kind", "created_at")
     list_select_related = (
@@ -469,15 +480,6 @@ class PaymentAdmin(kingadmin.ModelAdmin):
         "enrollment__class_list__course",
         "consultant",
     )
-    readonly_fields = ("created_at",)
-    current_user_fields = ("consultant",)
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        enrollment = request.GET.get("enrollment", "")
-        if enrollment.isdigit():
-            initial["enrollment"] = int(enrollment)
-        return initial
 
 
 @kingadmin.register(EnrollmentLink)

@@ -21,7 +21,6 @@ from crm.models import (
     Enrollment,
     EnrollmentDocument,
     EnrollmentLink,
-    Payment,
 )
 from crm.selectors import customer_find_duplicate
 from crm.tasks import reviewers_notify
@@ -372,14 +371,19 @@ def enrollment_approve(
     base_url: str,
     payment_kind: str | None = None,
     payment_amount=None,
+    payment_method: str = "cash",
 ) -> Enrollment:
     """Approve a submitted enrollment and open the student account.
 
-    Records the first payment if given, marks the customer enrolled, creates
-    the student user (with the student role, see ``_student_roles``) if the
-    customer has none, gives the student a study record of each lesson of
-    the class already recorded (see ``_study_records_add``), and e-mails the
-    customer a link to set their password (never a password) on commit.
+    Fixes the contract terms (finance.services.terms_at_approval: the
+    course's price, hours and refund policy, the contract text and its
+    hash), records the first payment with its receipt if given, marks the
+    customer enrolled, creates the student user (with the student role, see
+    ``_student_roles``) if the customer has none, gives the student a study
+    record of each lesson of the class already recorded (see
+    ``_study_records_add``; the lessons from today on consume hours), and
+    e-mails the customer a link to set their password (never a password) on
+    commit.
     """
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
@@ -396,15 +400,17 @@ def enrollment_approve(
     enrollment.approved_by = by
     enrollment.approved_at = now
     enrollment.save(update_fields=["state", "approved_by", "approved_at"])
+    from finance.services import payment_record, terms_at_approval
+
+    terms_at_approval(enrollment=enrollment, by=by)
     if payment_kind and payment_amount:
-        payment = Payment(
+        payment_record(
             enrollment=enrollment,
             kind=payment_kind,
             amount=payment_amount,
-            consultant=enrollment.consultant,
+            method=payment_method,
+            by=by,
         )
-        payment.full_clean()
-        payment.save()
     customer = enrollment.customer
     customer.status = Customer.Status.ENROLLED
     if customer.user_id is None:
@@ -418,7 +424,13 @@ def enrollment_approve(
         student.roles.add(*_student_roles())
         customer.user = student
     customer.save(update_fields=["status", "user"])
-    _study_records_add(enrollment, today=timezone.localdate(now))
+    lessons = _study_records_add(enrollment, today=timezone.localdate(now))
+    from finance.services import consumption_sync
+
+    for lesson_id in lessons:
+        consumption_sync(
+            course_record_id=lesson_id, by=by, enrollment_ids=[enrollment.pk]
+        )
     student = customer.user
     if customer.email:
         path = reverse(
@@ -473,7 +485,7 @@ def _student_roles():
     )
 
 
-def _study_records_add(enrollment: Enrollment, *, today) -> None:
+def _study_records_add(enrollment: Enrollment, *, today) -> list[int]:
     """Give the student a study record of each lesson the class already has.
 
     Without one they could not hand in that lesson's homework. Lessons dated
@@ -482,7 +494,8 @@ def _study_records_add(enrollment: Enrollment, *, today) -> None:
     (marking them absent would count against the student; the teacher can
     correct it, e.g. to present for a trial lesson). Lessons of today or
     later start "present", as every student's do. Records the enrollment
-    already has are kept: one query to read, one to insert.
+    already has are kept: one query to read, one to insert. Return the
+    ids of the lessons of today or later (their hours count, finance).
     """
     from teacher.models import CourseRecord, StudyRecord
 
@@ -492,6 +505,7 @@ def _study_records_add(enrollment: Enrollment, *, today) -> None:
         .values_list("pk", "date")
         .order_by("lesson_number")
     )
+    lessons = list(lessons)
     StudyRecord.objects.bulk_create(
         StudyRecord(
             enrollment=enrollment,
@@ -502,6 +516,7 @@ def _study_records_add(enrollment: Enrollment, *, today) -> None:
         )
         for pk, day in lessons
     )
+    return [pk for pk, day in lessons if day >= today]
 
 
 @transaction.atomic

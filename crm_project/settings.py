@@ -325,6 +325,11 @@ CRM_STALE_LEAD_DAYS = int(os.environ.get("CRM_STALE_LEAD_DAYS", "30"))
 # lessons, is reported to their consultant and teachers.
 ATTENDANCE_ALERT_RATE = float(os.environ.get("ATTENDANCE_ALERT_RATE", "0.8"))
 ATTENDANCE_ALERT_AFTER = int(os.environ.get("ATTENDANCE_ALERT_AFTER", "4"))
+# Tuition ledger (finance/): the student and consultant are told when an
+# enrollment's class hours left fall to this; overdue instalments are
+# reminded again after this many days.
+FINANCE_LOW_HOURS = os.environ.get("FINANCE_LOW_HOURS", "6")
+FINANCE_REMIND_EVERY_DAYS = int(os.environ.get("FINANCE_REMIND_EVERY_DAYS", "7"))
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from crm.models import ClassList, Enrollment
+from finance.services import consumption_sync
 from jobs.queue import enqueue_on_commit
 from teacher.models import CourseRecord, StudyRecord
 from teacher.selectors import next_lesson_number
@@ -126,6 +127,8 @@ def courserecord_create(
     StudyRecord.objects.bulk_create(
         StudyRecord(enrollment_id=pk, course_record=lesson) for pk in enrollment_ids
     )
+    # Everyone starts present: their hours are consumed (the roll call adjusts).
+    consumption_sync(course_record_id=lesson.pk, by=teacher)
     return lesson
 
 
@@ -192,6 +195,12 @@ def rollcall_save(
             record.attendance = state
             changed.append(record)
     StudyRecord.objects.bulk_update(changed, ["attendance"])
+    if changed:
+        consumption_sync(
+            course_record_id=course_record.pk,
+            by=by,
+            enrollment_ids=[r.enrollment_id for r in changed],
+        )
     absent = [r.pk for r in changed if r.attendance == StudyRecord.Attendance.ABSENT]
     if absent:
         from teacher.tasks import absences_alert

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from crm.models import ClassList, Enrollment
+from finance.services import consumption_sync
 from jobs.queue import enqueue_on_commit
 from timetable.models import (
     MAX_SESSION,
@@ -583,9 +584,10 @@ def session_record(
     on_leave = LeaveRequest.objects.filter(
         session=session, state=LeaveRequest.State.APPROVED
     ).values("enrollment_id")
-    StudyRecord.objects.filter(course_record=lesson, enrollment_id__in=on_leave).update(
-        attendance=StudyRecord.Attendance.ON_LEAVE
-    )
+    if StudyRecord.objects.filter(
+        course_record=lesson, enrollment_id__in=on_leave
+    ).update(attendance=StudyRecord.Attendance.ON_LEAVE):
+        consumption_sync(course_record_id=lesson.pk, by=by)
     return lesson
 
 
@@ -713,6 +715,11 @@ def leave_decide(
             course_record_id=leave.session.course_record_id,
             enrollment_id=leave.enrollment_id,
         ).update(attendance=StudyRecord.Attendance.ON_LEAVE)
+        consumption_sync(
+            course_record_id=leave.session.course_record_id,
+            by=by,
+            enrollment_ids=[leave.enrollment_id],
+        )
     student = leave.enrollment.customer.user
     if student is not None:
         values = {"session": _describe(leave.session), "note": leave.decision_note}

@@ -53,6 +53,7 @@ def test_terms_are_frozen_with_their_hash_and_the_hours_go_into_the_ledger(
         "full_refund_before_start": True,
         "fee": "200.00",
         "no_refund_after_percent": 50,
+        "absence_consumes": True,
     }
     assert "{{" not in terms.contract_text and enrollment.customer.name in (
         terms.contract_text
@@ -96,7 +97,7 @@ def test_before_the_first_session_everything_received_comes_back(enrollment, pol
 
     assert refund.amount == D("5000.00")
     assert refund.steps[-1] == (
-        "The class has not started: everything received is refunded."
+        "The class has not started: everything paid is refunded."
     )
 
 

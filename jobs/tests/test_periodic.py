@@ -42,6 +42,7 @@ def test_daily_is_due_at_its_local_time_today_or_else_yesterday():
 def test_the_declared_periodic_jobs():
     assert {name: str(p.schedule) for name, p in PERIODIC.items()} == {
         "crm-pool-fallback": "every 60 min",
+        "finance-overdue-reminders": "daily at 09:00",
         "nightly-cleanup": "daily at 03:00",
         "timetable-reminders": "daily at 18:00",
     }
