@@ -27,7 +27,6 @@ from crm.models import (
     Customer,
     Enrollment,
     EnrollmentDocument,
-    Payment,
     PersonalDataAccess,
 )
 from crm.privacy import id_number_for, personal_data_access_record
@@ -86,9 +85,6 @@ def _page(request, customer, form):
                 }
                 for e in customer.enrollments.all()
             ],
-            "can_add_payment": site.get_model_admin(Payment).has_add_permission(
-                request
-            ),
             "form": form,
             "link_form": EnrollmentLinkForm(
                 classes=registry.visible(request, ClassList)
@@ -368,6 +364,7 @@ def enrollment_approve(request: HttpRequest, pk: int) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
                 payment_kind=form.cleaned_data["payment_kind"] or None,
                 payment_amount=form.cleaned_data["payment_amount"],
+                payment_method=form.cleaned_data["payment_method"] or "cash",
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("teacher/", include("teacher.urls")),
     path("student/", include("student.urls")),
     path("timetable/", include("timetable.urls")),
+    path("finance/", include("finance.urls")),
     # The only admin: django.contrib.admin is not installed (README, "kingadmin
     # and permissions"); bench/urls.py adds it as a peer for the benchmarks.
     path("kingadmin/", kingadmin.site.urls),

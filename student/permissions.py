@@ -36,6 +36,7 @@ STUDENT_PAGES = (
     Route("student:grades", {"GET"}),
     Route("student:contract", {"GET"}),
     Route("student:document", {"GET"}),
+    Route("student:receipt", {"GET"}),
     Route("student:homework_submit", {"POST"}),
     Route("student:homework_file", {"GET"}),
     Route("student:questions", {"GET", "POST"}),

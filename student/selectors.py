@@ -32,7 +32,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from crm.models import ClassList, Enrollment, EnrollmentDocument
+from crm.models import ClassList, Enrollment, EnrollmentDocument, Payment
 from student.models import Answer, Question
 from teacher.models import CourseRecord, StudyRecord
 
@@ -98,7 +98,8 @@ def enrollment_of_student(*, user: User, pk: int) -> Enrollment:
 def enrollment_contract_of_student(*, user: User, pk: int) -> Enrollment:
     """Return enrollment ``pk`` of ``user`` ready for the contract page; else 404.
 
-    Payments and the customer's ID documents are prefetched.
+    The contract terms come along; payments (with their receipts), the
+    payment plan, suspensions and the customer's ID documents are prefetched.
     """
     return get_object_or_404(
         _my_enrollments(user)
@@ -108,8 +109,16 @@ def enrollment_contract_of_student(*, user: User, pk: int) -> Enrollment:
             "class_list__course",
             "class_list__branch",
             "class_list__contract_template",
+            "contract_terms",
         )
-        .prefetch_related("payments", "documents"),
+        .prefetch_related(
+            Prefetch(
+                "payments", queryset=Payment.objects.select_related("entry__receipt")
+            ),
+            "documents",
+            "instalments",
+            "suspensions",
+        ),
         pk=pk,
     )
 

@@ -14,6 +14,11 @@ urlpatterns = [
         views.document,
         name="document",
     ),
+    path(
+        "classes/<int:pk>/receipts/<int:receipt_id>/",
+        views.receipt,
+        name="receipt",
+    ),
     path("homework/<int:pk>/", views.homework_submit, name="homework_submit"),
     path("homework/<int:pk>/file/", views.homework_file, name="homework_file"),
     path("questions/", views.questions, name="questions"),

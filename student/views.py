@@ -8,8 +8,9 @@ another student's id is a 404.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,6 +18,11 @@ from crm.models import PersonalDataAccess
 from crm.privacy import personal_data_access_record
 from crm.private_files import private_file_response
 from crm.selectors import enrollment_contract_text, enrollment_money
+from finance.ledger import balance_of
+from finance.models import Receipt
+from finance.selectors import plan_status
+from finance.services import valid_until_with
+from finance.views import RECEIPT_RELATIONS, receipt_context
 from kingadmin.decorators import rule_required
 from student import selectors, services
 from student.forms import AnswerForm, HomeworkForm, QuestionForm
@@ -99,17 +105,61 @@ def grades(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @rule_required
 def contract(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show the enrollment's contract, approval, payments and ID documents."""
+    """Show the enrollment's contract, approval, account, payments and ID documents.
+
+    An enrollment approved with contract terms shows the contract as signed
+    (the frozen text and its SHA-256) and its account from the ledger: hours,
+    money paid and due, the payment plan. One approved before terms existed
+    shows the contract as rendered today and the sum of its payments.
+    """
     enrollment = selectors.enrollment_contract_of_student(user=request.user, pk=pk)
+    terms = getattr(enrollment, "contract_terms", None)
+    context = {
+        "enrollment": enrollment,
+        "class_list": enrollment.class_list,
+        "terms": terms,
+        "tab": "contract",
+    }
+    if terms is None:
+        context["contract_text"] = enrollment_contract_text(enrollment)
+        context["money"] = enrollment_money(enrollment)
+    else:
+        balance = balance_of(enrollment)
+        context.update(
+            contract_text=terms.contract_text,
+            balance=balance,
+            money={
+                "price": terms.price,
+                "paid": balance.paid,
+                "balance": terms.price - balance.paid,
+            },
+            plan=plan_status(
+                list(enrollment.instalments.all()),
+                balance.paid,
+                timezone.localdate(),
+            ),
+            valid_until=valid_until_with(terms, enrollment.suspensions.all()),
+        )
+    return render(request, "student/contract.html", context)
+
+
+@require_GET
+@rule_required
+def receipt(request: HttpRequest, pk: int, receipt_id: int) -> HttpResponse:
+    """Show the receipt of one of the student's own payments, ready to print."""
+    enrollment = selectors.enrollment_of_student(user=request.user, pk=pk)
+    found = get_object_or_404(
+        Receipt.objects.select_related(*RECEIPT_RELATIONS),
+        pk=receipt_id,
+        entry__enrollment=enrollment,
+    )
     return render(
         request,
-        "student/contract.html",
+        "student/receipt.html",
         {
-            "enrollment": enrollment,
+            **receipt_context(found),
             "class_list": enrollment.class_list,
-            "contract_text": enrollment_contract_text(enrollment),
-            "money": enrollment_money(enrollment),
-            "tab": "contract",
+            "contract_url": reverse("student:contract", args=[enrollment.pk]),
         },
     )
 
