@@ -30,11 +30,18 @@ from crm.models import (
     Customer,
     CustomerFollowUp,
     Enrollment,
-    Payment,
     Tag,
 )
 from crm.pool import customers_fall_back
 from crm.search import index_customers
+from finance.models import Receipt, RefundPolicy
+from finance.services import (
+    consumption_sync,
+    payment_record,
+    plan_even,
+    plan_set,
+    terms_at_approval,
+)
 from teacher.models import CourseRecord, StudyRecord
 from timetable.models import ClassSession, Holiday, Room
 
@@ -60,6 +67,7 @@ ROLE_SALES = "销售"
 ROLE_SALES_MANAGER = "销售经理"
 ROLE_TEACHER = "讲师"
 ROLE_STUDENT = "学员"
+ROLE_FINANCE = "财务"
 
 # Menu names are data, stored in Chinese; the menu shows them as they are in
 # either language (accounts.selectors passes a name without a translation on).
@@ -76,6 +84,11 @@ MENU_MY_STUDY = "我的学习"
 MENU_MY_TIMETABLE = "我的课表"
 MENU_CAMPUS_TIMETABLE = "校区课表"
 MENU_LEAVE_REQUESTS = "请假审批"
+MENU_BALANCES = "学费余额"
+MENU_OVERDUE = "逾期欠费"
+MENU_REFUNDS = "退费审批"
+MENU_FINANCE_REPORTS = "财务报表"
+REFUND_POLICY = "标准退费政策"
 
 # Rooms of each campus: name, seats.
 ROOMS = {
@@ -131,9 +144,10 @@ CONTRACT_TEXT = """\
 3. 因个人原因缺课的，可申请插班补课，缺课部分不予退费。
 
 五、退费
-1. 开课之日起 7 日内（含第 7 日）申请退学的，甲方全额退还已交学费；
-2. 开课 7 日后申请退学的，按尚未上课的课时占总课时的比例退还学费；
-3. 甲方在收到乙方书面退学申请后 15 个工作日内办理退费。
+1. 开课前申请退学的，甲方全额退还已交学费；
+2. 开课后申请退学的，按尚未消耗的课时占总课时的比例退还学费，扣除手续费 200 元；
+3. 已消耗课时超过总课时一半的，不予退费；
+4. 甲方在收到乙方书面退学申请后 15 个工作日内办理退费。
 
 六、争议解决
 因本协议发生争议的，双方应首先友好协商解决；协商不成的，可向甲方所在地人民\
@@ -161,6 +175,7 @@ DEMO_LOGINS = [
     DemoLogin("manager", ROLE_SALES_MANAGER, "sales manager"),
     DemoLogin("teacher", ROLE_TEACHER, f"teacher of {PYTHON_S9} and {LINUX_40}"),
     DemoLogin("student", ROLE_STUDENT, f"student of {PYTHON_S9}"),
+    DemoLogin("finance", ROLE_FINANCE, "finance: refunds, receipts, balances"),
 ]
 
 MENUS = [
@@ -208,6 +223,10 @@ MENUS = [
     (MENU_MY_TIMETABLE, "name", "timetable:mine", "calendar-week", 32),
     (MENU_CAMPUS_TIMETABLE, "name", "timetable:campus", "calendar3", 15),
     (MENU_LEAVE_REQUESTS, "name", "timetable:leave_list", "calendar-x", 22),
+    (MENU_BALANCES, "name", "finance:balances", "cash-stack", 40),
+    (MENU_OVERDUE, "name", "finance:overdue", "hourglass-split", 41),
+    (MENU_REFUNDS, "name", "finance:refunds", "arrow-return-left", 42),
+    (MENU_FINANCE_REPORTS, "name", "finance:report", "graph-up", 43),
 ]
 
 SALES_PERMISSIONS = [
@@ -227,6 +246,8 @@ SALES_PERMISSIONS = [
     "crm.view_branch",
     "crm.view_tag",
     "crm.add_tag",
+    "finance.view_own_accounts",
+    "finance.manage_own_accounts",
 ]
 ROLES = {
     # role: (home menu, menus, permissions)
@@ -243,7 +264,7 @@ ROLES = {
     ),
     ROLE_SALES: (
         MENU_MY_CUSTOMERS,
-        [MENU_MY_CUSTOMERS, MENU_PUBLIC_POOL, MENU_ALL_CUSTOMERS],
+        [MENU_MY_CUSTOMERS, MENU_PUBLIC_POOL, MENU_ALL_CUSTOMERS, MENU_OVERDUE],
         SALES_PERMISSIONS,
     ),
     ROLE_SALES_MANAGER: (
@@ -255,6 +276,10 @@ ROLES = {
             MENU_ENROLLMENTS_TO_REVIEW,
             MENU_SALES_REPORTS,
             MENU_CAMPUS_TIMETABLE,
+            MENU_BALANCES,
+            MENU_OVERDUE,
+            MENU_REFUNDS,
+            MENU_FINANCE_REPORTS,
         ],
         [
             *SALES_PERMISSIONS,
@@ -268,6 +293,9 @@ ROLES = {
             "crm.delete_customer",
             "crm.view_sales_reports",
             "timetable.view_campus_timetable",
+            "finance.view_campus_accounts",
+            "finance.decide_refunds",
+            "finance.view_finance_reports",
         ],
     ),
     ROLE_TEACHER: (
@@ -302,6 +330,20 @@ ROLES = {
             "timetable.view_own_timetable",
         ],
     ),
+    ROLE_FINANCE: (
+        MENU_BALANCES,
+        [MENU_BALANCES, MENU_OVERDUE, MENU_REFUNDS, MENU_FINANCE_REPORTS],
+        [
+            "finance.view_all_accounts",
+            "finance.manage_all_accounts",
+            # Courses, campuses and classes: prices, and where a student moves.
+            "crm.view_course",
+            "crm.view_branch",
+            "crm.view_classlist",
+            "finance.decide_refunds",
+            "finance.view_finance_reports",
+        ],
+    ),
 }
 
 USERS = [
@@ -314,6 +356,7 @@ USERS = [
     ("manager", "销售经理", [ROLE_SALES, ROLE_SALES_MANAGER], BEIJING, False),
     ("teacher", "Alex 老师", [ROLE_TEACHER], BEIJING, False),
     ("student", "李雷", [ROLE_STUDENT], BEIJING, False),
+    ("finance", "财务小王", [ROLE_FINANCE], BEIJING, False),
 ]
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -393,6 +436,8 @@ def _seed_school() -> dict:
         defaults={
             "price": Decimal("19800"),
             "period_months": 6,
+            "class_hours": Decimal("120.0"),
+            "hours_per_lesson": Decimal("2.0"),
             "outline": PYTHON_SYLLABUS,
         },
     )
@@ -401,6 +446,8 @@ def _seed_school() -> dict:
         defaults={
             "price": Decimal("12800"),
             "period_months": 5,
+            "class_hours": Decimal("80.0"),
+            "hours_per_lesson": Decimal("2.0"),
             "outline": LINUX_SYLLABUS,
         },
     )
@@ -645,13 +692,7 @@ def _seed_class_s9(school: dict, users: dict[str, User]) -> None:
             },
         )
         if created:
-            Payment.objects.create(
-                enrollment=enrollment,
-                kind=Payment.Kind.TUITION,
-                amount=school["python"].price,
-                consultant=sales_b,
-                created_at=agreed + timedelta(hours=4),
-            )
+            _seed_account(enrollment, name, users)
         enrollments.append(enrollment)
 
     for number, demo_lesson in enumerate(LESSONS, start=1):
@@ -697,6 +738,63 @@ def _seed_class_s9(school: dict, users: dict[str, User]) -> None:
                 record.homework_original_name = f"lesson{number}.py"
                 record.submitted_at = lesson_time
             record.save()
+        consumption_sync(course_record_id=lesson.pk, by=teacher)
+
+
+def _seed_account(enrollment: Enrollment, name: str, users: dict[str, User]) -> None:
+    """Fix the contract terms and record the tuition: 李雷 pays in instalments.
+
+    李雷's second instalment is overdue (half of it paid); the others paid
+    the whole price at once, by various means.
+    """
+    finance = users["finance"]
+    terms = terms_at_approval(enrollment=enrollment, by=users["admin"])
+    if name == "李雷":
+        today = timezone.localdate()
+        plan = plan_even(
+            price=terms.price, count=3, first_due=today - timedelta(days=35)
+        )
+        plan_set(enrollment=enrollment, instalments=plan, by=finance)
+        payment_record(
+            enrollment=enrollment,
+            amount=plan[0][1],
+            method=Receipt.Method.WECHAT,
+            by=finance,
+            note="第一期",
+        )
+        payment_record(
+            enrollment=enrollment,
+            amount=(plan[1][1] / 2).quantize(Decimal("0.01")),
+            method=Receipt.Method.ALIPAY,
+            by=finance,
+            note="第二期（部分）",
+        )
+        return
+    methods = [Receipt.Method.CARD, Receipt.Method.TRANSFER, Receipt.Method.CASH]
+    payment_record(
+        enrollment=enrollment,
+        amount=terms.price,
+        method=methods[enrollment.pk % len(methods)],
+        by=finance,
+        note="全款",
+    )
+
+
+def _seed_refund_policy() -> None:
+    """The school's default policy, as the demo contract describes it."""
+    policy = RefundPolicy.objects.filter(is_default=True).first()
+    if policy is None:
+        policy = RefundPolicy(is_default=True)
+    policy.name = REFUND_POLICY
+    policy.full_refund_before_start = True
+    policy.fee = Decimal("200.00")
+    policy.no_refund_after_percent = 50
+    policy.absence_consumes = True
+    policy.description = (
+        "开课前全额退费；开课后按未消耗课时比例退费，扣除手续费 200 元；"
+        "已消耗课时过半不予退费。"
+    )
+    policy.save()
 
 
 def _seed_timetable(school: dict, users: dict[str, User]) -> None:
@@ -955,6 +1053,7 @@ def seed_demo() -> None:
     sync_rule_permissions()
     _upgrade_previous_demo()
     school = _seed_school()
+    _seed_refund_policy()
     _seed_roles()
     users = _seed_users(school)
     _seed_leads(school, users)

@@ -16,6 +16,7 @@ from crm.demo_data import (
     PYTHON,
     PYTHON_S9,
     ROLE_ADMIN,
+    ROLE_FINANCE,
     ROLE_SALES,
     ROLE_SALES_MANAGER,
     ROLE_STUDENT,
@@ -307,6 +308,7 @@ def test_seed_upgrades_the_english_demo_data_of_the_previous_release():
         ROLE_SALES_MANAGER: manager_role.pk,
         ROLE_TEACHER: roles[ROLE_TEACHER],
         ROLE_STUDENT: student_role.pk,
+        ROLE_FINANCE: roles[ROLE_FINANCE],
     }
     assert Menu.objects.count() == len(demo_data.MENUS)
     my_customers.refresh_from_db()
@@ -321,6 +323,10 @@ def test_seed_upgrades_the_english_demo_data_of_the_previous_release():
         demo_data.MENU_ENROLLMENTS_TO_REVIEW,
         demo_data.MENU_SALES_REPORTS,
         demo_data.MENU_CAMPUS_TIMETABLE,
+        demo_data.MENU_BALANCES,
+        demo_data.MENU_OVERDUE,
+        demo_data.MENU_REFUNDS,
+        demo_data.MENU_FINANCE_REPORTS,
     }
     # Old demo texts are replaced; the admin's own outline stays.
     python.refresh_from_db()
