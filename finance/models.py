@@ -371,13 +371,13 @@ class Transfer(models.Model):
 
     source = models.OneToOneField(
         "crm.Enrollment",
-        verbose_name=_("from"),
+        verbose_name=_("transferred from"),
         on_delete=models.PROTECT,
         related_name="transfer_out",
     )
     target = models.OneToOneField(
         "crm.Enrollment",
-        verbose_name=_("to"),
+        verbose_name=_("transferred to"),
         on_delete=models.PROTECT,
         related_name="transfer_in",
     )

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from crm.demo_data import (
     MENU_ALL_CUSTOMERS,
     MENU_MY_CUSTOMERS,
+    MENU_OVERDUE,
     MENU_PUBLIC_POOL,
     PYTHON_S9,
 )
@@ -36,7 +37,7 @@ def test_language_switch_turns_the_page_english(page, demo_site):
     expect(page.get_by_role("heading", name="Customers", exact=True)).to_be_visible()
     # Menu names are data: they stay as the school wrote them.
     expect(page.get_by_test_id("main-menu").get_by_role("link")).to_have_text(
-        [MENU_MY_CUSTOMERS, MENU_PUBLIC_POOL, MENU_ALL_CUSTOMERS]
+        [MENU_MY_CUSTOMERS, MENU_PUBLIC_POOL, MENU_ALL_CUSTOMERS, MENU_OVERDUE]
     )
 
 

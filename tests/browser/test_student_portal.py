@@ -67,7 +67,9 @@ def test_scenarios_8_to_10_contract_syllabus_homework_grades_and_rank(
     card.get_by_role("link", name="Contract").click()
     expect(page.get_by_test_id("contract")).to_contain_text("乙方（学员）：李雷")
     expect(page.get_by_test_id("approval")).to_contain_text("Approved")
-    expect(page.get_by_test_id("balance")).to_contain_text("paid 9900.00 · balance 9900.00")
+    expect(page.get_by_test_id("balance")).to_contain_text(
+        "paid 9900.00 · balance 9900.00"
+    )
     page.get_by_test_id("class-tabs").get_by_role("link", name="Lessons").click()
     expect(page.get_by_test_id("syllabus")).to_contain_text("Django Web 开发")
     lesson_1 = page.get_by_test_id("lesson-1")
