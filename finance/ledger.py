@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,6 +104,76 @@ def entry_append(
     entry.full_clean(exclude=["enrollment", "reverses", "created_by"])
     entry.save()
     return entry
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One entry to append with ``entries_append``."""
+
+    enrollment_id: int
+    kind: str
+    hours: Decimal = HOURS_ZERO
+    amount: Decimal = ZERO
+    reason: str = ""
+    source: str = ""
+    reverses: LedgerEntry | None = None
+
+
+@transaction.atomic
+def entries_append(movements: list[Movement], *, by: User | None) -> list[LedgerEntry]:
+    """Append many movements at once: the same entries ``entry_append`` writes.
+
+    For a roll call of a whole class: the enrollments are locked in one
+    query (in id order, as every writer locks), their last entries read in
+    one, and the entries inserted in one, chained in the given order, so
+    the cost does not grow with the class.
+    """
+    if not movements:
+        return []
+    for movement in movements:
+        if movement.kind not in LedgerEntry.Kind.values:
+            raise ValidationError(_("Unknown kind of ledger entry."))
+        if not movement.amount and not movement.hours:
+            raise ValidationError(_("A ledger entry moves money or hours."))
+    ids = sorted({m.enrollment_id for m in movements})
+    list(
+        Enrollment.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    last_sequence = (
+        LedgerEntry.objects.filter(enrollment_id=OuterRef("enrollment_id"))
+        .order_by("-sequence")
+        .values("sequence")[:1]
+    )
+    last = {
+        row["enrollment_id"]: (row["sequence"], row["entry_hash"])
+        for row in LedgerEntry.objects.filter(
+            enrollment_id__in=ids, sequence=Subquery(last_sequence)
+        ).values("enrollment_id", "sequence", "entry_hash")
+    }
+    now = timezone.now()
+    entries = []
+    for movement in movements:
+        sequence, previous = last.get(movement.enrollment_id, (0, GENESIS))
+        entry = LedgerEntry(
+            enrollment_id=movement.enrollment_id,
+            sequence=sequence + 1,
+            kind=movement.kind,
+            amount=Decimal(movement.amount).quantize(CENT),
+            hours=Decimal(movement.hours).quantize(TENTH),
+            reason=movement.reason.strip()[:255],
+            reverses=movement.reverses,
+            source=movement.source,
+            created_by=by,
+            created_at=now,
+            previous_hash=previous,
+        )
+        entry.entry_hash = entry_digest(entry)
+        last[movement.enrollment_id] = (entry.sequence, entry.entry_hash)
+        entries.append(entry)
+    return LedgerEntry.objects.bulk_create(entries)
 
 
 @transaction.atomic

@@ -38,9 +38,10 @@ from crm.selectors import enrollment_contract_text
 from finance.ledger import (
     HOURS_ZERO,
     Balance,
+    Movement,
     balance_of,
+    entries_append,
     entry_append,
-    entry_reverse,
 )
 from finance.models import (
     ZERO,
@@ -519,68 +520,86 @@ def consumption_sync(
         .order_by()
     )
     labels = dict(StudyRecord.Attendance.choices)
-    written = 0
-    touched: dict[int, Decimal] = {}
-    enrollments = {
-        e.pk: e
-        for e in Enrollment.objects.filter(
-            pk__in={r["enrollment_id"] for r in rows}
-        ).select_related("customer__user", "consultant", "class_list")
-    }
+    changes = []
     for source, row in by_source.items():
         want = _hours_due(row, suspended)
         have = -(current.get(source) or HOURS_ZERO)
-        if want == have:
-            continue
-        enrollment = enrollments[row["enrollment_id"]]
+        if want != have:
+            changes.append((source, row, want, have))
+    if not changes:
+        return 0
+    # The consumption entries the changes reverse: one query for the lesson.
+    standing = {
+        entry.source: entry
+        for entry in LedgerEntry.objects.filter(
+            source__in=[source for source, _row, _want, have in changes if have],
+            kind=LedgerEntry.Kind.CONSUMPTION,
+            reversed_by__isnull=True,
+        ).order_by("sequence")
+    }
+    movements = []
+    used: dict[int, Decimal] = {}
+    for source, row, want, have in changes:
         what = _("Lesson %(number)s on %(date)s: %(attendance)s") % {
             "number": row["course_record__lesson_number"],
             "date": day,
             "attendance": labels.get(row["attendance"], row["attendance"]),
         }
-        if have:
-            entry = (
-                LedgerEntry.objects.filter(
+        pk = row["enrollment_id"]
+        if have and (entry := standing.get(source)) is not None:
+            movements.append(
+                Movement(
+                    enrollment_id=pk,
+                    kind=LedgerEntry.Kind.CORRECTION,
+                    hours=-entry.hours,
+                    reason=what,
                     source=source,
-                    kind=LedgerEntry.Kind.CONSUMPTION,
-                    reversed_by__isnull=True,
+                    reverses=entry,
                 )
-                .order_by("-sequence")
-                .first()
             )
-            if entry is not None:
-                entry_reverse(entry=entry, reason=what, by=by)
-                written += 1
         if want:
-            entry_append(
-                enrollment=enrollment,
-                kind=LedgerEntry.Kind.CONSUMPTION,
-                hours=-want,
-                reason=what,
-                source=source,
-                by=by,
+            movements.append(
+                Movement(
+                    enrollment_id=pk,
+                    kind=LedgerEntry.Kind.CONSUMPTION,
+                    hours=-want,
+                    reason=what,
+                    source=source,
+                )
             )
-            written += 1
-        touched[enrollment.pk] = touched.get(enrollment.pk, HOURS_ZERO) + want - have
-    for pk, used in touched.items():
-        if used > 0:
-            _low_balance_check(enrollments[pk], used)
-    return written
+        used[pk] = used.get(pk, HOURS_ZERO) + want - have
+    written = entries_append(movements, by=by)
+    _low_hours_check({pk: hours for pk, hours in used.items() if hours > 0})
+    return len(written)
 
 
-def _low_balance_check(enrollment: Enrollment, used: Decimal) -> None:
-    """Tell the student and consultant when the hours left fell to the threshold."""
+def _low_hours_check(used: dict[int, Decimal]) -> None:
+    """Tell students and consultants whose hours left just fell to the threshold.
+
+    ``used``: the hours each enrollment consumed just now. One query for
+    the hours left of all of them.
+    """
     from finance.tasks import low_balance_notify
 
+    if not used:
+        return
     threshold = Decimal(settings.FINANCE_LOW_HOURS)
-    remaining = balance_of(enrollment).hours_remaining
-    if remaining + used > threshold >= remaining:
-        enqueue_on_commit(
-            low_balance_notify,
-            enrollment_id=enrollment.pk,
-            remaining=str(remaining),
-            language=get_language() or settings.LANGUAGE_CODE,
-        )
+    remaining = dict(
+        LedgerEntry.objects.filter(enrollment_id__in=list(used))
+        .values("enrollment_id")
+        .annotate(hours=Sum("hours"))
+        .values_list("enrollment_id", "hours")
+        .order_by()
+    )
+    for pk, hours in used.items():
+        left = Decimal(remaining.get(pk) or 0).quantize(Decimal("0.1"))
+        if left + hours > threshold >= left:
+            enqueue_on_commit(
+                low_balance_notify,
+                enrollment_id=pk,
+                remaining=str(left),
+                language=get_language() or settings.LANGUAGE_CODE,
+            )
 
 
 # -- refunds (退费) ------------------------------------------------------------------

@@ -321,3 +321,35 @@ def test_rejecting_a_refund_needs_a_reason_and_keeps_the_enrollment(school):
     enrollment.refresh_from_db()
     assert enrollment.state == Enrollment.State.APPROVED
     assert not LedgerEntry.objects.filter(kind=KIND.REFUND).exists()
+
+
+def test_a_roll_call_costs_the_same_queries_for_3_or_30_students(school):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from finance.services import terms_at_approval
+
+    def enrol(count):
+        for _ in range(count):
+            enrollment = EnrollmentFactory(class_list=school["s9"], approved=True)
+            terms_at_approval(enrollment=enrollment, by=school["finance"])
+
+    def record_and_mark_absent_on_leave():
+        with CaptureQueriesContext(connection) as queries:
+            record = lesson(school["s9"], school["teacher"])
+            rollcall_save(
+                course_record=record,
+                attendance={r.pk: "on_leave" for r in record.study_records.all()},
+                by=school["teacher"],
+            )
+        return len(queries.captured_queries)
+
+    enrol(3)
+    few = record_and_mark_absent_on_leave()
+    enrol(27)
+    many = record_and_mark_absent_on_leave()
+    assert many == few
+    # 30 consumed, then 30 reversed; 3 + 3 before them.
+    assert LedgerEntry.objects.filter(kind=KIND.CONSUMPTION).count() == 33
+    assert LedgerEntry.objects.filter(kind=KIND.CORRECTION).count() == 33
+    assert verify() == []
