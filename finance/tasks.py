@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.urls import reverse
@@ -168,7 +169,8 @@ def overdue_remind() -> int:
             values = {
                 "customer": enrollment.customer,
                 "class": enrollment.class_list,
-                "amount": instalment.outstanding,
+                # SQLite computes it as a float: yuan and cents.
+                "amount": Decimal(instalment.outstanding).quantize(Decimal("0.01")),
                 "date": instalment.due_date,
             }
             subject = _("Payment overdue: %(class)s") % values
