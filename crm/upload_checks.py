@@ -198,6 +198,9 @@ class UploadPolicy:
     at check time (for a limit that is a setting). ``text_extensions`` are the
     client extensions a text upload keeps; any other gets ``kinds["text"]``.
     ``bad_type_message`` names what the use accepts, with ``%(name)s``.
+    ``text_encodings`` are the encodings a text upload may be in, tried in
+    order (UTF-8 only by default; a spreadsheet import also takes GB 18030,
+    the superset of the GBK that Chinese Excel writes CSV in).
     """
 
     kinds: Mapping[str, str]
@@ -206,6 +209,7 @@ class UploadPolicy:
     text_extensions: frozenset[str] = frozenset()
     name_fallback: str = "file"
     name_max_length: int = 100
+    text_encodings: tuple[str, ...] = ("utf-8",)
 
     def __post_init__(self):
         unknown = set(self.kinds) - set(CONTENT_TYPES)
@@ -239,6 +243,8 @@ class CheckedUpload:
     content_type: str
     size: int
     original_name: str
+    # The text's encoding, one of the policy's text_encodings ("" if not text).
+    encoding: str = ""
 
 
 def max_image_pixels() -> int:
@@ -286,8 +292,12 @@ def _check(upload: UploadedFile, policy: UploadPolicy, name: str) -> CheckedUplo
         kind = "text"
     if kind is None or not set(_FAMILIES.get(kind, (kind,))) & set(policy.kinds):
         raise _error("bad_type", name, policy)
+    encoding = ""
     try:
-        kind = _check_kind(upload, kind, head, size)
+        if kind == "text":
+            encoding = check_text(upload, policy.text_encodings)
+        else:
+            kind = _check_kind(upload, kind, head, size)
     except _Refused as refused:
         raise _error(refused.code, name, policy, member=refused.member) from None
     if kind not in policy.kinds:
@@ -305,6 +315,7 @@ def _check(upload: UploadedFile, policy: UploadPolicy, name: str) -> CheckedUplo
         content_type=CONTENT_TYPES[kind],
         size=size,
         original_name=name,
+        encoding=encoding,
     )
 
 
@@ -318,8 +329,6 @@ def _check_kind(upload: UploadedFile, kind: str, head: bytes, size: int) -> str:
         kind = check_zip(upload)
     elif kind == "ole":
         kind = check_ole(upload)
-    elif kind == "text":
-        check_text(upload)
     return kind
 
 
@@ -493,18 +502,25 @@ def check_ole(upload: UploadedFile) -> str:
     raise _Refused("bad_office")
 
 
-def check_text(upload: UploadedFile) -> None:
-    """Refuse anything that is not UTF-8 text without NUL bytes."""
-    upload.seek(0)
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    try:
-        while chunk := upload.read(_CHUNK):
-            if b"\0" in chunk:
-                raise _Refused("bad_type")
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise _Refused("bad_type") from None
+def check_text(upload: UploadedFile, encodings: tuple[str, ...] = ("utf-8",)) -> str:
+    """Return the first of ``encodings`` ``upload`` decodes in, without NUL bytes.
+
+    Refuse anything else. The file is read once per encoding tried, in
+    chunks (memory does not grow with it).
+    """
+    for encoding in encodings:
+        upload.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            while chunk := upload.read(_CHUNK):
+                if b"\0" in chunk:
+                    raise _Refused("bad_type")
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise _Refused("bad_type")
 
 
 def _error(

@@ -318,6 +318,12 @@ STUDENT_HOMEWORK_MAX_BYTES = int(
     os.environ.get("STUDENT_HOMEWORK_MAX_BYTES", str(20 * 1024 * 1024))
 )
 
+# Lead imports (crm/imports.py): the largest spreadsheet accepted, and the most
+# data rows read from it.
+LEADS_IMPORT_MAX_BYTES = int(
+    os.environ.get("LEADS_IMPORT_MAX_BYTES", str(50 * 1024 * 1024))
+)
+LEADS_IMPORT_MAX_ROWS = int(os.environ.get("LEADS_IMPORT_MAX_ROWS", "100000"))
 # Leads nobody has followed up for longer than this may be worked by any sales.
 CRM_STALE_LEAD_DAYS = int(os.environ.get("CRM_STALE_LEAD_DAYS", "30"))
 # Absence alerts (teacher.tasks.absences_alert): a student whose share of
