@@ -27,7 +27,8 @@ is stored with) and calls ``check_upload``, which runs, in this order:
      zip containers holding ``[Content_Types].xml`` and their main part;
    * legacy Office documents (doc / xls / ppt): OLE compound files whose
      directory names the Word, Excel or PowerPoint stream;
-   * text: UTF-8 without NUL bytes.
+   * text: UTF-8 (or another of the policy's ``text_encodings``) without NUL
+     bytes.
 
 The stored extension comes from the policy only: per kind, and for text the
 client's extension only when it is in the policy's allow-list of harmless text
