@@ -255,6 +255,16 @@ class Customer(models.Model):
         related_name="customers",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The spreadsheet this lead came in with (crm.lead_imports), if any.
+    lead_import = models.ForeignKey(
+        "crm.LeadImport",
+        verbose_name=_("imported with"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="customers",
+    )
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     # Ownership (crm.pool): a lead is in its consultant's private pool until
     # nobody followed it up for CRM_STALE_LEAD_DAYS; then it is in the public
@@ -739,3 +749,76 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.hits}"
+
+
+def lead_import_path(instance: "LeadImport", filename: str) -> str:
+    """Return a generated storage path: .xlsx or .csv, as the checker stored it."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        suffix = ""
+    return f"private/imports/{instance.created_by_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class LeadImport(models.Model):
+    """A spreadsheet of leads imported at once: its file, mapping, outcome and log.
+
+    ``crm.lead_imports`` previews it, commits its new rows (a job) and
+    reverts it while its leads are untouched.
+    """
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        QUEUED = "queued", _("Queued")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        REVERTED = "reverted", _("Reverted")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    file = models.FileField(_("file"), upload_to=lead_import_path, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    kind = models.CharField(_("format"), max_length=8)
+    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
+    mapping = models.JSONField(_("columns"), default=dict)
+    default_source = models.CharField(
+        _("source"), max_length=32, choices=Customer.Source
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner of the new leads"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=State, default=State.PREVIEWED
+    )
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("leads created"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    errors = models.PositiveIntegerField(_("rows with errors"), default=0)
+    kept = models.PositiveIntegerField(_("leads kept at the revert"), default=0)
+    failure = models.TextField(_("why it failed"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reverted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reverted_at = models.DateTimeField(_("reverted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead import")
+        verbose_name_plural = _("lead imports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_at"], name="lead_import_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} · {self.created_at:%Y-%m-%d %H:%M}"
