@@ -25,6 +25,7 @@ from crm.models import (
     Enrollment,
     EnrollmentDocument,
     EnrollmentLink,
+    LeadImport,
     Payment,
     PersonalDataAccess,
     Tag,
@@ -521,6 +522,27 @@ class EnrollmentLinkAdmin(kingadmin.ModelAdmin):
     def revoke(self, request, queryset):
         for link in queryset:
             enrollment_link_revoke(link=link)
+
+
+@kingadmin.register(LeadImport)
+class LeadImportAdmin(kingadmin.ReadOnlyModelAdmin):
+    """The log of lead imports: written by ``crm.lead_imports``, read here."""
+
+    list_display = (
+        "original_name",
+        "state",
+        "created_by",
+        "consultant",
+        "rows",
+        "created",
+        "duplicates",
+        "errors",
+        "created_at",
+    )
+    list_filter = ("state", "created_at")
+    search_fields = ("original_name",)
+    list_select_related = ("created_by", "consultant")
+    ordering = ("-created_at",)
 
 
 @kingadmin.register(PersonalDataAccess)
