@@ -1,5 +1,6 @@
 """The school and its customers: campuses, courses, classes, leads, enrollments."""
 
+import secrets
 import uuid
 from decimal import Decimal
 from pathlib import PurePosixPath
@@ -266,6 +267,14 @@ class Customer(models.Model):
         related_name="customers",
     )
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    # Set when no assignment rule found a sales to take the lead
+    # (crm.assignment): its consultant is a stand-in until a manager
+    # reassigns it.
+    unassigned = models.BooleanField(
+        _("unassigned"),
+        default=False,
+        help_text=_("No sales could take this lead; a manager should assign it."),
+    )
     # Ownership (crm.pool): a lead is in its consultant's private pool until
     # nobody followed it up for CRM_STALE_LEAD_DAYS; then it is in the public
     # pool (the consultant is its last owner) until a sales claims it.
@@ -359,6 +368,10 @@ class Customer(models.Model):
             # A sales' private pool (and its cap).
             models.Index(
                 fields=["consultant", "pool", "status"], name="customer_owner_pool_idx"
+            ),
+            # The leads waiting for a manager to assign them.
+            models.Index(
+                fields=["unassigned", "-created_at"], name="customer_unassigned_idx"
             ),
         ]
 
@@ -794,13 +807,29 @@ class LeadImport(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    use_rules = models.BooleanField(
+        _("apply the assignment rules"),
+        default=False,
+        help_text=_(
+            "Give each new lead to a sales by the assignment rules; the owner "
+            "above takes those no rule could place."
+        ),
+    )
+    skipped = models.JSONField(
+        _("rows left out"),
+        default=list,
+        blank=True,
+        help_text=_("Row numbers of new rows the importer chose not to import."),
+    )
     state = models.CharField(
         _("state"), max_length=16, choices=State, default=State.PREVIEWED
     )
+    checked = models.PositiveIntegerField(_("rows checked"), default=0)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     created = models.PositiveIntegerField(_("leads created"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     errors = models.PositiveIntegerField(_("rows with errors"), default=0)
+    unassigned = models.PositiveIntegerField(_("leads nobody could take"), default=0)
     kept = models.PositiveIntegerField(_("leads kept at the revert"), default=0)
     failure = models.TextField(_("why it failed"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -822,3 +851,244 @@ class LeadImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def lead_form_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class LeadForm(models.Model):
+    """A campaign's public lead form (e.g. a Baidu landing page), embeddable.
+
+    ``crm.capture`` serves it at ``/f/<token>/``; each submission is a
+    ``LeadSubmission``: a new lead, or a follow-up on the lead it already is.
+    """
+
+    class Field(models.TextChoices):
+        NAME = "name", _("Name")
+        PHONE = "phone", _("Phone")
+        QQ = "qq", _("QQ")
+        EMAIL = "email", _("E-mail")
+        NOTES = "notes", _("Message")
+
+    name = models.CharField(_("campaign"), max_length=64)
+    token = models.CharField(
+        _("public key"),
+        max_length=32,
+        unique=True,
+        default=lead_form_token,
+        editable=False,
+    )
+    title = models.CharField(_("title shown"), max_length=128, blank=True)
+    intro = models.TextField(_("introduction"), blank=True)
+    fields = models.JSONField(
+        _("fields asked"),
+        default=list,
+        help_text=_("Phone or QQ is always asked; pick the others."),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Customer.Source)
+    campus = models.ForeignKey(
+        Branch, verbose_name=_("campus"), on_delete=models.PROTECT, related_name="+"
+    )
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner when no rule applies"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "New leads go to a sales by the assignment rules; this user holds "
+            "those no rule could place (they are flagged unassigned)."
+        ),
+    )
+    thank_you = models.TextField(_("thank-you text"))
+    is_active = models.BooleanField(_("accepting submissions"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lead form")
+        verbose_name_plural = _("lead forms")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadSubmission(models.Model):
+    """One submission of a lead form: whom it made or found, and the ad's UTM tags."""
+
+    class Outcome(models.TextChoices):
+        NEW = "new", _("New lead")
+        AGAIN = "again", _("Came again")
+
+    form = models.ForeignKey(
+        LeadForm,
+        verbose_name=_("lead form"),
+        on_delete=models.PROTECT,
+        related_name="submissions",
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="submissions",
+    )
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome)
+    utm_source = models.CharField("utm_source", max_length=128, blank=True)
+    utm_medium = models.CharField("utm_medium", max_length=128, blank=True)
+    utm_campaign = models.CharField("utm_campaign", max_length=128, blank=True)
+    utm_term = models.CharField("utm_term", max_length=128, blank=True)
+    utm_content = models.CharField("utm_content", max_length=128, blank=True)
+    referrer = models.CharField(_("referring page"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lead form submission")
+        verbose_name_plural = _("lead form submissions")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["form", "-created_at"], name="submission_form_idx"),
+            models.Index(fields=["created_at"], name="submission_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form} · {self.customer}"
+
+
+class AssignmentRule(models.Model):
+    """Who gets a new lead: a sales group, taken in turn or the least loaded first.
+
+    A rule applies to leads of its campus, course and source (empty: any);
+    the most specific active rule first, then by ``priority``
+    (``crm.assignment``).
+    """
+
+    class Strategy(models.TextChoices):
+        ROUND_ROBIN = "round_robin", _("In turn (round-robin)")
+        LEAST_LOADED = "least_loaded", _("Fewest private leads first")
+
+    name = models.CharField(_("name"), max_length=64)
+    campus = models.ForeignKey(
+        Branch,
+        verbose_name=_("campus"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: leads of any campus."),
+    )
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: leads about any course."),
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=16,
+        choices=Customer.Source,
+        blank=True,
+        help_text=_("Empty: leads from any source."),
+    )
+    strategy = models.CharField(
+        _("strategy"), max_length=16, choices=Strategy, default=Strategy.ROUND_ROBIN
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales group"),
+        related_name="assignment_rules",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager to tell"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Told when no member can take a lead (all at the cap)."),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        default=100,
+        help_text=_("Among equally specific rules, the lower number applies first."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # Round-robin: who got the last lead.
+    last_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last given to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+        ordering = ["priority", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerMerge(models.Model):
+    """Two customers found to be one person, merged into the survivor; undoable.
+
+    ``crm.merge`` keeps what is needed to undo: the merged customer's row,
+    the survivor's fields before, and which rows moved.
+    """
+
+    survivor = models.ForeignKey(
+        Customer,
+        verbose_name=_("kept customer"),
+        on_delete=models.CASCADE,
+        related_name="merges",
+    )
+    merged_pk = models.PositiveIntegerField(_("merged customer's number"))
+    merged_name = models.CharField(_("merged customer"), max_length=128)
+    merged_data = models.JSONField(_("merged customer's record"))
+    survivor_before = models.JSONField(_("kept customer before the merge"))
+    fields_taken = models.JSONField(_("fields taken from the merged customer"))
+    moved = models.JSONField(_("rows moved"), default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        ordering = ["-merged_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_name} → {self.survivor}"

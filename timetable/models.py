@@ -377,3 +377,58 @@ class LeaveRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment.customer} · {self.session}"
+
+
+class TrialLesson(models.Model):
+    """A lead booked into a scheduled session to try the class (试听)."""
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        ATTENDED = "attended", _("Attended")
+        ABSENT = "absent", _("Did not come")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    customer = models.ForeignKey(
+        "crm.Customer",
+        verbose_name=_("lead"),
+        on_delete=models.CASCADE,
+        related_name="trial_lessons",
+    )
+    session = models.ForeignKey(
+        ClassSession,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="trial_lessons",
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=State, default=State.BOOKED
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("booked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    booked_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("trial lesson")
+        verbose_name_plural = _("trial lessons")
+        ordering = ["-booked_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "session"],
+                name="trial_once_per_session",
+                violation_error_message=_(
+                    "This lead is already booked into this session."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["booked_at"], name="trial_booked_idx"),
+            models.Index(fields=["state", "booked_at"], name="trial_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.session}"
