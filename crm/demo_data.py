@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Menu, Role, User
 from crm.bulk import insert_rows
 from crm.models import (
+    AssignmentRule,
     Branch,
     ClassList,
     ContractTemplate,
@@ -88,6 +89,7 @@ MENU_BALANCES = "学费余额"
 MENU_OVERDUE = "逾期欠费"
 MENU_REFUNDS = "退费审批"
 MENU_FINANCE_REPORTS = "财务报表"
+MENU_ASSIGNMENT_RULES = "分配规则"
 REFUND_POLICY = "标准退费政策"
 
 # Rooms of each campus: name, seats.
@@ -227,6 +229,13 @@ MENUS = [
     (MENU_OVERDUE, "name", "finance:overdue", "hourglass-split", 41),
     (MENU_REFUNDS, "name", "finance:refunds", "arrow-return-left", 42),
     (MENU_FINANCE_REPORTS, "name", "finance:report", "graph-up", 43),
+    (
+        MENU_ASSIGNMENT_RULES,
+        "absolute",
+        "/kingadmin/crm/assignmentrule/",
+        "shuffle",
+        50,
+    ),
 ]
 
 SALES_PERMISSIONS = [
@@ -280,10 +289,15 @@ ROLES = {
             MENU_OVERDUE,
             MENU_REFUNDS,
             MENU_FINANCE_REPORTS,
+            MENU_ASSIGNMENT_RULES,
         ],
         [
             *SALES_PERMISSIONS,
             "crm.work_all_customers",
+            "crm.view_assignmentrule",
+            "crm.add_assignmentrule",
+            "crm.change_assignmentrule",
+            "crm.delete_assignmentrule",
             "crm.review_enrollments",
             "crm.view_id_numbers",
             "accounts.view_staff_users",
@@ -780,6 +794,41 @@ def _seed_account(enrollment: Enrollment, name: str, users: dict[str, User]) -> 
     )
 
 
+def _seed_assignment_rules(school: dict, users: dict[str, User]) -> None:
+    """Each campus shares its new leads among its sales; Baidu leads by load."""
+    rules = [
+        (
+            "北京校区·轮流分配",
+            {"campus": school["branches"][BEIJING], "priority": 100},
+            AssignmentRule.Strategy.ROUND_ROBIN,
+            ["sales_a", "sales_b"],
+        ),
+        (
+            "上海校区·百度推广按负载分配",
+            {
+                "campus": school["branches"][SHANGHAI],
+                "source": Customer.Source.BAIDU_ADS,
+                "priority": 100,
+            },
+            AssignmentRule.Strategy.LEAST_LOADED,
+            ["sales_c", "sales_d"],
+        ),
+        (
+            "上海校区·轮流分配",
+            {"campus": school["branches"][SHANGHAI], "priority": 200},
+            AssignmentRule.Strategy.ROUND_ROBIN,
+            ["sales_c", "sales_d"],
+        ),
+    ]
+    for name, criteria, strategy, members in rules:
+        rule, created = AssignmentRule.objects.get_or_create(
+            name=name,
+            defaults={**criteria, "strategy": strategy, "manager": users["manager"]},
+        )
+        if created:
+            rule.members.set([users[username] for username in members])
+
+
 def _seed_refund_policy() -> None:
     """The school's default policy, as the demo contract describes it."""
     policy = RefundPolicy.objects.filter(is_default=True).first()
@@ -1056,6 +1105,7 @@ def seed_demo() -> None:
     _seed_refund_policy()
     _seed_roles()
     users = _seed_users(school)
+    _seed_assignment_rules(school, users)
     _seed_leads(school, users)
     _seed_class_s9(school, users)
     _seed_timetable(school, users)

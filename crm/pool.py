@@ -236,7 +236,11 @@ def customers_reassign(*, customers, to: User, by: User) -> int:
     moved = []
     previous_owners: dict[int, list[Customer]] = defaultdict(list)
     for customer in customers.select_related("consultant"):
-        if customer.consultant_id == to.pk and customer.pool == Customer.Pool.PRIVATE:
+        if (
+            customer.consultant_id == to.pk
+            and customer.pool == Customer.Pool.PRIVATE
+            and not customer.unassigned
+        ):
             continue
         before = snapshot(customer, MOVE_FIELDS)
         previous = customer.consultant
@@ -244,8 +248,16 @@ def customers_reassign(*, customers, to: User, by: User) -> int:
         customer.pool = Customer.Pool.PRIVATE
         customer.pooled_at = None
         customer.last_activity_at = now
+        # A manager's choice places the lead: it waits for nobody any more.
+        customer.unassigned = False
         customer.save(
-            update_fields=["consultant", "pool", "pooled_at", "last_activity_at"]
+            update_fields=[
+                "consultant",
+                "pool",
+                "pooled_at",
+                "last_activity_at",
+                "unassigned",
+            ]
         )
         log_change(by, customer, before, MOVE_FIELDS)
         moved.append(customer)

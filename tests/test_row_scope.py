@@ -114,6 +114,10 @@ def _nobody(user: User):
     return NONE
 
 
+def _manager_only(user: User):
+    return ALL if user.username == "manager" else NONE
+
+
 _lessons = _through("class_list", ClassList, _taught_classes)
 _questions = _through("class_list", ClassList, _taught_classes)
 
@@ -136,6 +140,8 @@ EXPECTED = {
     "crm.payment": _through("enrollment", Enrollment, _enrollments),
     # Links are seen on the customer's page; nobody but admins lists them.
     "crm.enrollmentlink": _nobody,
+    # Who gets new leads: the sales manager sets the rules.
+    "crm.assignmentrule": _manager_only,
     # The log of lead imports: for the school's administrators for now.
     "crm.leadimport": _nobody,
     # Who saw personal data: for the school's administrators only.

@@ -327,6 +327,7 @@ def test_seed_upgrades_the_english_demo_data_of_the_previous_release():
         demo_data.MENU_OVERDUE,
         demo_data.MENU_REFUNDS,
         demo_data.MENU_FINANCE_REPORTS,
+        demo_data.MENU_ASSIGNMENT_RULES,
     }
     # Old demo texts are replaced; the admin's own outline stays.
     python.refresh_from_db()

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from crm.lead_imports import (
+    lead_import_choose,
     lead_import_commit,
     lead_import_map,
+    lead_import_page,
     lead_import_preview,
     lead_import_revert,
     lead_import_start,
@@ -101,6 +103,65 @@ def test_a_number_entered_before_the_job_runs_makes_its_row_a_duplicate(started)
     assert lead_import_run.call(import_id=started.pk) == 1
     started.refresh_from_db()
     assert (started.created, started.duplicates) == (1, 3)
+
+
+def test_a_page_of_the_preview_has_the_whole_file_counts(started):
+    page = lead_import_page(started, status="new", per_page=1, number=2)
+    assert page.counts == {"new": 2, "duplicate": 2, "error": 1}
+    assert (page.total, page.chosen, page.pages, page.number) == (5, 2, 2, 2)
+    assert [(row.number, row.values["name"]) for row in page.rows] == [(3, "李四")]
+    every = lead_import_page(started)
+    assert [row.number for row in every.rows] == [2, 3, 4, 5, 6]
+    errors = lead_import_page(started, status="error").rows
+    assert errors[0].errors == [("phone", errors[0].errors[0][1])]
+    # The total is kept for the progress of the commit.
+    started.refresh_from_db()
+    assert started.rows == 5
+
+
+def test_rows_left_out_are_not_imported(started, django_capture_on_commit_callbacks):
+    # The page showed rows 2 and 3; only 3 stays chosen.
+    lead_import_choose(lead_import=started, shown=[2, 3], chosen=[3])
+    assert lead_import_page(started).chosen == 1
+    # Another page's choice keeps this one.
+    lead_import_choose(lead_import=started, shown=[5], chosen=[])
+    started.refresh_from_db()
+    assert started.skipped == [2, 5]
+    with pytest.raises(ValidationError, match="rows shown"):
+        lead_import_choose(lead_import=started, shown=[2], chosen=[4])
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_import_commit(lead_import=started)
+    started.refresh_from_db()
+    assert list(
+        Customer.objects.filter(lead_import=started).values_list("name", flat=True)
+    ) == ["李四"]
+    assert (started.created, started.checked, started.rows) == (1, 4, 4)
+    with pytest.raises(ValidationError, match="committed already"):
+        lead_import_choose(lead_import=started, shown=[2], chosen=[2])
+
+
+def test_new_columns_forget_the_rows_left_out(started):
+    lead_import_choose(lead_import=started, shown=[2], chosen=[])
+    lead_import_map(lead_import=started, mapping={"name": 0, "phone": 1})
+    started.refresh_from_db()
+    assert started.skipped == []
+
+
+def test_a_revert_keeps_leads_given_to_someone_else_meanwhile(
+    started, django_capture_on_commit_callbacks
+):
+    from crm.pool import customers_reassign
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_import_commit(lead_import=started)
+    moved = Customer.objects.filter(name="张三")
+    customers_reassign(customers=moved, to=UserFactory(), by=started.created_by)
+    lead_import_revert(lead_import=started, by=started.created_by)
+    started.refresh_from_db()
+    assert started.kept == 1
+    assert list(
+        Customer.objects.filter(lead_import=started).values_list("name", flat=True)
+    ) == ["张三"]
 
 
 def test_the_columns_can_be_chosen_but_not_twice(started):
