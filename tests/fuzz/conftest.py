@@ -143,6 +143,10 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> World:
         MEDIA_ROOT=media_root,
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LANGUAGE_CODE="en",
+        # Jobs the seed enqueues (mail) run at once, leaving no queue rows.
+        TASKS={
+            "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+        },
     )
     with django_db_blocker.unblock(), quick, transaction.atomic():
         world = _build_world()
