@@ -78,6 +78,8 @@ MENU_PUBLIC_POOL = "公海线索"
 MENU_ALL_CUSTOMERS = "所有客户"
 MENU_ENROLLMENTS_TO_REVIEW = "待审核报名"
 MENU_SALES_REPORTS = "销售报表"
+MENU_LEAD_FORMS = "线索表单"
+MENU_DUPLICATES = "重复客户"
 MENU_MY_CLASSES = "我的班级"
 MENU_STUDENT_QUESTIONS = "学员提问"
 MENU_QUESTIONS = "问答"
@@ -90,6 +92,7 @@ MENU_OVERDUE = "逾期欠费"
 MENU_REFUNDS = "退费审批"
 MENU_FINANCE_REPORTS = "财务报表"
 MENU_ASSIGNMENT_RULES = "分配规则"
+MENU_LEAD_IMPORTS = "导入线索"
 REFUND_POLICY = "标准退费政策"
 
 # Rooms of each campus: name, seats.
@@ -212,6 +215,9 @@ MENUS = [
         13,
     ),
     (MENU_SALES_REPORTS, "name", "crm:reports", "bar-chart", 14),
+    (MENU_LEAD_FORMS, "absolute", "/kingadmin/crm/leadform/", "ui-checks", 17),
+    (MENU_DUPLICATES, "name", "crm:customer_duplicates", "people", 16),
+    (MENU_LEAD_IMPORTS, "name", "crm:lead_import_list", "upload", 18),
     (MENU_MY_CLASSES, "name", "teacher:class_list", "easel", 20),
     (
         MENU_STUDENT_QUESTIONS,
@@ -257,6 +263,7 @@ SALES_PERMISSIONS = [
     "crm.add_tag",
     "finance.view_own_accounts",
     "finance.manage_own_accounts",
+    "timetable.view_triallesson",
 ]
 ROLES = {
     # role: (home menu, menus, permissions)
@@ -284,6 +291,9 @@ ROLES = {
             MENU_ALL_CUSTOMERS,
             MENU_ENROLLMENTS_TO_REVIEW,
             MENU_SALES_REPORTS,
+            MENU_LEAD_FORMS,
+            MENU_DUPLICATES,
+            MENU_LEAD_IMPORTS,
             MENU_CAMPUS_TIMETABLE,
             MENU_BALANCES,
             MENU_OVERDUE,
@@ -306,6 +316,15 @@ ROLES = {
             "crm.change_enrollment",
             "crm.delete_customer",
             "crm.view_sales_reports",
+            # Public lead forms (crm.capture): campaigns and what came in.
+            "crm.view_leadform",
+            "crm.add_leadform",
+            "crm.change_leadform",
+            "crm.view_leadsubmission",
+            "crm.merge_customers",
+            "crm.view_customermerge",
+            # Spreadsheet imports of leads (crm.import_views).
+            "crm.import_leads",
             "timetable.view_campus_timetable",
             "finance.view_campus_accounts",
             "finance.decide_refunds",
@@ -325,6 +344,7 @@ ROLES = {
             "timetable.view_own_timetable",
             "timetable.decide_leave",
             "timetable.view_classsession",
+            "timetable.view_taught_trials",
             "crm.view_taught_classes",
             "teacher.view_courserecord",
             "teacher.add_courserecord",
@@ -603,6 +623,56 @@ def _seed_leads(school: dict, users: dict[str, User]) -> None:
         customer.last_followup_at = latest
         customer.last_activity_at = max(latest, created)
         customer.save(update_fields=["last_followup_at", "last_activity_at"])
+
+
+# One person entered twice: 销售B typed 陈静's mobile number into the QQ field.
+DUPLICATE_NUMBER = "13622220001"
+
+
+def _seed_duplicates(school: dict, users: dict[str, User]) -> None:
+    """Create a pair of leads who are one person, for the duplicates page."""
+    if Customer.objects.filter(
+        models.Q(phone=DUPLICATE_NUMBER) | models.Q(qq=DUPLICATE_NUMBER)
+    ).exists():
+        return
+    now = timezone.now()
+    for username, days, fields, content in (
+        (
+            "sales_a",
+            20,
+            {"phone": DUPLICATE_NUMBER, "source": Customer.Source.BAIDU_ADS},
+            "百度推广来的，咨询 Python 全栈，想报周末班。",
+        ),
+        (
+            "sales_b",
+            3,
+            {
+                "qq": DUPLICATE_NUMBER,
+                "qq_name": "静待花开",
+                "email": "chenjing@example.com",
+                "source": Customer.Source.QQ_GROUP,
+                "notes": "QQ 群里认识的，手机号填在了 QQ 栏。",
+            },
+            "QQ 群里聊过，对 Python 很感兴趣。",
+        ),
+    ):
+        created = now - timedelta(days=days)
+        customer = Customer.objects.create(
+            name="陈静",
+            consult_course=school["python"],
+            consultant=users[username],
+            created_at=created,
+            last_followup_at=now - timedelta(days=1),
+            last_activity_at=now - timedelta(days=1),
+            **fields,
+        )
+        CustomerFollowUp.objects.create(
+            customer=customer,
+            consultant=users[username],
+            content=content,
+            intention=CustomerFollowUp.Intention.WITHIN_MONTH,
+            created_at=customer.last_followup_at,
+        )
 
 
 CLASSMATES = [
@@ -914,6 +984,143 @@ def _seed_timetable(school: dict, users: dict[str, User]) -> None:
         )
 
 
+def _seed_trials(school: dict, users: dict[str, User]) -> None:
+    """Trial lessons (试听): leads booked into S9 and Linux 40, one already came.
+
+    销售A's lead tried S9's last session held and came; 销售A and 销售B have a
+    lead booked into S9's next session, 销售C one into Linux 40's first.
+    """
+    from timetable.models import TrialLesson
+    from timetable.trials import trial_book
+
+    if TrialLesson.objects.exists():
+        return
+    now = timezone.now()
+    leads = Customer.objects.filter(
+        qq__in=[_lead_qq(i) for i in range(DEMO_LEADS)],
+        status=Customer.Status.NOT_ENROLLED,
+        pool=Customer.Pool.PRIVATE,
+    ).order_by("-last_activity_at", "pk")
+
+    # Chosen before anything below works them (and reorders them).
+    chosen = {
+        (username, rank): lead
+        for username in ("sales_a", "sales_b", "sales_c")
+        for rank, lead in enumerate(leads.filter(consultant=users[username])[:2])
+    }
+
+    def next_session(class_list: ClassList) -> ClassSession | None:
+        return (
+            ClassSession.objects.filter(
+                class_list=class_list,
+                status=ClassSession.Status.SCHEDULED,
+                starts_at__gt=now,
+            )
+            .order_by("starts_at")
+            .first()
+        )
+
+    held = (
+        ClassSession.objects.filter(
+            class_list=school["s9"],
+            status=ClassSession.Status.SCHEDULED,
+            starts_at__lt=now,
+        )
+        .order_by("-starts_at")
+        .first()
+    )
+    came = chosen.get(("sales_a", 1))
+    if held is not None and came is not None:
+        month_start = timezone.make_aware(
+            datetime.combine(timezone.localdate().replace(day=1), time())
+        )
+        booked_at = min(max(held.starts_at - timedelta(days=1), month_start), now)
+        trial = TrialLesson.objects.create(
+            customer=came,
+            session=held,
+            booked_by=users["sales_a"],
+            state=TrialLesson.State.ATTENDED,
+            note="想先体验一下课堂氛围",
+        )
+        TrialLesson.objects.filter(pk=trial.pk).update(booked_at=booked_at)
+        Customer.objects.filter(pk=came.pk).update(last_activity_at=now)
+    for username, class_list, note in (
+        ("sales_a", school["s9"], "周末有空，先试听"),
+        ("sales_b", school["s9"], ""),
+        ("sales_c", school["linux40"], "零基础，想了解 Linux 课程"),
+    ):
+        lead, session = chosen.get((username, 0)), next_session(class_list)
+        if lead is not None and session is not None:
+            trial_book(customer=lead, session=session, by=users[username], note=note)
+
+
+# Public lead forms (crm.capture): name, campus, course, source, owner when
+# no rule applies, and who came in through it (name, phone, message; no
+# phone: the number of a demo lead, who thus came again).
+LEAD_FORMS = [
+    (
+        "百度推广·Python全栈 2026冬",
+        SHANGHAI,
+        PYTHON,
+        Customer.Source.BAIDU_ADS,
+        "sales_c",
+        [
+            ("陈子涵", "13700001001", "想了解周末班的上课时间"),
+            ("周浩然", "13700001002", ""),
+            ("", None, "上次咨询过，想再问问学费分期"),
+        ],
+    ),
+    (
+        "知乎·Linux 运维 2026冬",
+        BEIJING,
+        LINUX,
+        Customer.Source.ZHIHU,
+        "sales_a",
+        [("吴雨轩", "13700001003", "零基础可以学吗？")],
+    ),
+]
+
+
+def _seed_lead_forms(school: dict, users: dict[str, User]) -> None:
+    """Two campaigns' lead forms, with a few visitors who filled them in."""
+    from crm.capture import lead_form_submit
+    from crm.models import LeadForm
+
+    courses = {PYTHON: school["python"], LINUX: school["linux"]}
+    returning = Customer.objects.filter(qq=_lead_qq(2)).values_list("phone", flat=True)
+    for name, campus, course, source, owner, visitors in LEAD_FORMS:
+        form, created = LeadForm.objects.get_or_create(
+            name=name,
+            defaults={
+                "title": f"免费试听 · {course}",
+                "intro": "留下手机号或 QQ，课程顾问将在 24 小时内与您联系。",
+                "fields": ["name", "notes"],
+                "source": source,
+                "campus": school["branches"][campus],
+                "course": courses[course],
+                "owner": users[owner],
+                "thank_you": "提交成功！课程顾问会尽快与您联系，请保持电话畅通。",
+                "created_by": users["manager"],
+            },
+        )
+        if not created:
+            continue
+        for visitor, phone, message in visitors:
+            number = phone or returning.first()
+            if number is None:
+                continue
+            lead_form_submit(
+                form=form,
+                data={"name": visitor, "phone": number, "notes": message},
+                utm={
+                    "utm_source": "baidu" if source == "baidu_ads" else "zhihu",
+                    "utm_medium": "cpc",
+                    "utm_campaign": "winter_2026",
+                },
+                referrer="",
+            )
+
+
 def _seed_schedule(class_list: ClassList, *, first_date, **pattern) -> None:
     """Schedule ``class_list`` from ``first_date`` to its end (if it has not ended)."""
     from timetable.services import schedule_create
@@ -1107,8 +1314,11 @@ def seed_demo() -> None:
     users = _seed_users(school)
     _seed_assignment_rules(school, users)
     _seed_leads(school, users)
+    _seed_lead_forms(school, users)
+    _seed_duplicates(school, users)
     _seed_class_s9(school, users)
     _seed_timetable(school, users)
+    _seed_trials(school, users)
     # Leads nobody worked for CRM_STALE_LEAD_DAYS are in the public pool.
     customers_fall_back()
 

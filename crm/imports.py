@@ -105,8 +105,20 @@ def _xlsx_rows(upload: UploadedFile) -> Iterator[tuple[int, list]]:
             code="bad_workbook",
         ) from None
     try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if not workbook.worksheets:
+            raise ValidationError(_("This workbook has no sheet."), code="no_sheet")
+        rows = enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+        while True:
+            try:
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # noqa: BLE001 - a sheet damaged past its start
+                raise ValidationError(
+                    _("This workbook cannot be read: %(error)s")
+                    % {"error": type(error).__name__},
+                    code="bad_workbook",
+                ) from None
             yield number, [_cell_text(value) for value in values]
     finally:
         workbook.close()

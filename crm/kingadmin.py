@@ -4,8 +4,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -14,18 +17,24 @@ from django.utils.translation import ngettext
 import kingadmin
 from accounts.models import User
 from crm import pool
+from crm.assignment import assignment_message, customers_assign_by_rules
+from crm.capture import embed_snippet, lead_form_save
 from crm.forms import CustomerForm
 from crm.models import (
+    AssignmentRule,
     Branch,
     ClassList,
     ContractTemplate,
     Course,
     Customer,
     CustomerFollowUp,
+    CustomerMerge,
     Enrollment,
     EnrollmentDocument,
     EnrollmentLink,
+    LeadForm,
     LeadImport,
+    LeadSubmission,
     Payment,
     PersonalDataAccess,
     Tag,
@@ -39,6 +48,7 @@ from crm.services import (
     enrollment_link_revoke,
     followup_add,
 )
+from kingadmin.forms import KingadminModelForm
 from kingadmin.links import reverse_id
 
 
@@ -133,6 +143,46 @@ class MineFilter(kingadmin.SimpleListFilter):
         return queryset.filter(consultant=request.user, pool=Customer.Pool.PRIVATE)
 
 
+class UnassignedFilter(kingadmin.SimpleListFilter):
+    """The leads no assignment rule could place, waiting for a manager."""
+
+    title = _("assignment")
+    parameter_name = "unassigned"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(unassigned=True)
+
+
+class ImportFilter(kingadmin.SimpleListFilter):
+    """The leads of one spreadsheet import (the link of the import's log page)."""
+
+    title = _("import")
+    parameter_name = "lead_import"
+
+    def lookups(self, request, model_admin):
+        # Offered only when asked for, and only an import the user may see.
+        from crm.permissions import own_imports
+        from kingadmin.fields import parse_pk
+
+        pk = parse_pk(LeadImport, request.GET.get(self.parameter_name))
+        if pk is None:
+            return []
+        imports = LeadImport.objects.filter(pk=pk)
+        if not request.user.is_superuser:
+            imports = own_imports(request, imports)
+        return [(found.pk, str(found)) for found in imports]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(lead_import=self.value())
+
+
 class ReassignForm(forms.Form):
     """Whom a manager gives the selected leads to."""
 
@@ -163,6 +213,8 @@ class CustomerAdmin(kingadmin.ModelAdmin):
     list_filter = (
         MineFilter,
         "pool",
+        UnassignedFilter,
+        ImportFilter,
         NotFollowedUpFilter,
         "source",
         "status",
@@ -186,7 +238,7 @@ class CustomerAdmin(kingadmin.ModelAdmin):
         "last_activity_at",
     )
     current_user_fields = ("consultant",)
-    actions = ("claim", "release", "reassign", "delete_selected")
+    actions = ("claim", "release", "reassign", "assign_by_rules", "delete_selected")
     filter_horizontal = ("tags",)
     list_select_related = ("consult_course", "consultant")
     exclude = ("user",)
@@ -299,6 +351,11 @@ class CustomerAdmin(kingadmin.ModelAdmin):
             ),
         )
 
+    @kingadmin.action(description=_("Assign by the rules"))
+    def assign_by_rules(self, request, queryset):
+        counts = customers_assign_by_rules(customers=queryset, by=request.user)
+        messages.success(request, assignment_message(counts))
+
     def response_after_save(self, request, obj, add):
         response = super().response_after_save(request, obj, add)
         if (
@@ -390,6 +447,36 @@ class CustomerAdmin(kingadmin.ModelAdmin):
         queryset = super().get_field_queryset(db, db_field, request)
         if db_field.name == "consultant":
             return users_with_permission("crm.view_own_customers", users=queryset)
+        return queryset
+
+
+@kingadmin.register(AssignmentRule)
+class AssignmentRuleAdmin(kingadmin.ModelAdmin):
+    list_display = (
+        "name",
+        "campus",
+        "course",
+        "source",
+        "strategy",
+        "priority",
+        "is_active",
+        "last_member",
+    )
+    list_filter = ("is_active", "strategy", "campus", "course", "source")
+    list_select_related = ("campus", "course", "last_member")
+    search_fields = ("name",)
+    ordering = ("priority", "pk")
+    filter_horizontal = ("members",)
+
+    def get_field_queryset(self, db, db_field, request):
+        """Offer only sales as members; managers as the manager to tell."""
+        from accounts.selectors import users_with_permission
+
+        queryset = super().get_field_queryset(db, db_field, request)
+        if db_field.name == "members":
+            return users_with_permission("crm.view_own_customers", users=queryset)
+        if db_field.name == "manager":
+            return users_with_permission("crm.work_all_customers", users=queryset)
         return queryset
 
 
@@ -545,6 +632,116 @@ class LeadImportAdmin(kingadmin.ReadOnlyModelAdmin):
     ordering = ("-created_at",)
 
 
+class LeadFormForm(KingadminModelForm):
+    """A lead form's fields asked, as checkboxes (phone and QQ always are)."""
+
+    fields = forms.MultipleChoiceField(
+        label=_("fields asked"),
+        choices=[
+            choice
+            for choice in LeadForm.Field.choices
+            if choice[0] not in ("phone", "qq")
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Phone and QQ are always asked; pick the others."),
+    )
+
+
+@kingadmin.register(LeadForm)
+class LeadFormAdmin(kingadmin.ModelAdmin):
+    """A campaign's public lead form: its link and embed code on its page."""
+
+    form = LeadFormForm
+    list_display = (
+        "name",
+        "source",
+        "campus",
+        "course",
+        "is_active",
+        "submission_count",
+        "public_link",
+        "created_at",
+    )
+    list_filter = ("is_active", "source", "campus")
+    search_fields = ("name", "title")
+    list_select_related = ("campus", "course")
+    ordering = ("-created_at",)
+    # Who created it is a fact, set to the user who adds it.
+    readonly_fields = ("created_by", "created_at")
+    current_user_fields = ("created_by",)
+    autocomplete_fields = ("owner",)
+
+    def get_queryset(self, request):
+        # The count of each row in the list's one query (no query per row).
+        submissions = (
+            LeadSubmission.objects.filter(form=OuterRef("pk"))
+            .order_by()
+            .values("form")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(submission_total=Coalesce(Subquery(submissions), 0))
+        )
+
+    @kingadmin.display(description=_("submissions"), ordering="submission_total")
+    def submission_count(self, obj):
+        return getattr(obj, "submission_total", None)
+
+    @kingadmin.display(description=_("public link"))
+    def public_link(self, obj):
+        url = reverse("lead_form", args=[obj.token])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', url, url
+        )
+
+    def get_field_queryset(self, db, db_field, request):
+        """Offer only sales as the owner of leads no rule places."""
+        from accounts.selectors import users_with_permission
+
+        queryset = super().get_field_queryset(db, db_field, request)
+        if db_field.name == "owner":
+            return users_with_permission("crm.view_own_customers", users=queryset)
+        return queryset
+
+    def save_model(self, request, obj, form, change):
+        lead_form_save(lead_form=obj, by=request.user)
+
+    def change_view(self, request, object_id):
+        response = super().change_view(request, object_id)
+        context = getattr(response, "context_data", None) or {}
+        lead_form = context.get("object")
+        if lead_form is not None:
+            url = request.build_absolute_uri(
+                reverse("lead_form", args=[lead_form.token])
+            )
+            context["public_url"] = url
+            context["embed_snippet"] = embed_snippet(
+                url, title=lead_form.title or lead_form.name
+            )
+        return response
+
+
+@kingadmin.register(LeadSubmission)
+class LeadSubmissionAdmin(kingadmin.ReadOnlyModelAdmin):
+    """The submissions of the lead forms: written by ``crm.capture``, read here."""
+
+    list_display = (
+        "created_at",
+        "form",
+        "customer",
+        "outcome",
+        "utm_source",
+        "utm_campaign",
+    )
+    list_filter = ("form", "outcome", "created_at")
+    list_select_related = ("form", "customer")
+    ordering = ("-created_at",)
+
+
 @kingadmin.register(PersonalDataAccess)
 class PersonalDataAccessAdmin(kingadmin.ReadOnlyModelAdmin):
     """The record of who saw personal data: read, never written by hand."""
@@ -553,3 +750,31 @@ class PersonalDataAccessAdmin(kingadmin.ReadOnlyModelAdmin):
     list_filter = ("kind", "accessed_at")
     search_fields = ("customer__name", "user__username", "user__display_name")
     list_select_related = ("user", "customer")
+
+
+@kingadmin.register(CustomerMerge)
+class CustomerMergeAdmin(kingadmin.ReadOnlyModelAdmin):
+    """The merge log: written by ``crm.merge``, undone on the kept customer's page."""
+
+    list_display = (
+        "merged_at",
+        "survivor",
+        "merged_name",
+        "merged_by",
+        "undone_at",
+        "undo_link",
+    )
+    list_filter = ("merged_at",)
+    search_fields = ("merged_name", "survivor__name")
+    list_select_related = ("survivor", "merged_by")
+    ordering = ("-merged_at",)
+
+    @kingadmin.display(description=_("undo"))
+    def undo_link(self, obj):
+        if obj.undone_at is not None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse_id("crm:customer_detail", obj.survivor_id),
+            _("Undo on the kept customer's page"),
+        )

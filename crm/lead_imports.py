@@ -220,6 +220,16 @@ def lead_import_run(*, import_id: int) -> int:
             finished_at=timezone.now(),
         )
         return 0
+    except Exception as error:
+        # Anything else: the import must not wait forever in "queued"; the
+        # job's own record keeps the traceback.
+        LeadImport.objects.filter(pk=import_id).update(
+            state=LeadImport.State.FAILED,
+            failure=_("The import stopped on an unexpected error (%(error)s).")
+            % {"error": type(error).__name__},
+            finished_at=timezone.now(),
+        )
+        raise
     LeadImport.objects.filter(pk=import_id).update(
         state=LeadImport.State.DONE,
         rows=sum(counts.values()),

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -372,6 +373,17 @@ class Customer(models.Model):
             # The leads waiting for a manager to assign them.
             models.Index(
                 fields=["unassigned", "-created_at"], name="customer_unassigned_idx"
+            ),
+            # Duplicates (crm.merge): the same ID number or e-mail.
+            models.Index(
+                fields=["id_number"],
+                name="customer_id_number_idx",
+                condition=~Q(id_number=""),
+            ),
+            models.Index(
+                Lower("email"),
+                name="customer_email_idx",
+                condition=~Q(email=""),
             ),
         ]
 
@@ -1066,8 +1078,10 @@ class CustomerMerge(models.Model):
     merged_name = models.CharField(_("merged customer"), max_length=128)
     merged_data = models.JSONField(_("merged customer's record"))
     survivor_before = models.JSONField(_("kept customer before the merge"))
-    fields_taken = models.JSONField(_("fields taken from the merged customer"))
-    moved = models.JSONField(_("rows moved"), default=dict)
+    fields_taken = models.JSONField(
+        _("fields taken from the merged customer"), default=list, blank=True
+    )
+    moved = models.JSONField(_("rows moved"), default=dict, blank=True)
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("merged by"),

@@ -77,6 +77,8 @@ LEAD_PAGES = (
     Route("crm:followup_add", {"POST"}),
     Route("crm:enrollment_link_create", {"POST"}),
     Route("crm:customer_release", {"POST"}),
+    Route("crm:trial_book", {"POST"}),
+    Route("crm:trial_cancel", {"POST"}),
 )
 
 register(
@@ -211,3 +213,69 @@ inherit_scope("crm.enrollmentlink", through="enrollment")
 inherit_scope("crm.enrollmentdocument", through="enrollment")
 inherit_scope("crm.payment", through="enrollment")
 inherit_scope("crm.personaldataaccess", through="customer")
+
+
+def customers_one_may_view(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Return the customers the user's view rules show: a merge needs both in sight."""
+    from kingadmin.permissions import registry
+
+    rows = registry.view_decision(request.user, queryset.model).restrict(
+        request, queryset
+    )
+    return queryset if rows is None else queryset.filter(pk__in=rows.values("pk"))
+
+
+register(
+    PermissionRule(
+        "crm.customer",
+        "merge_customers",
+        gettext_noop("Can merge duplicate customers and undo merges"),
+        (
+            Route("crm:customer_duplicates", {"GET"}),
+            Route("crm:customer_merge", {"GET", "POST"}),
+            Route("crm:customer_merge_find", {"GET"}),
+            Route("crm:customer_merge_undo", {"POST"}),
+        ),
+        hook=customers_one_may_view,
+        help=gettext_noop(
+            "The list of possible duplicates; merging two customers one may see "
+            "(their follow-ups, enrollments and payments go to the one kept), and "
+            "undoing a merge."
+        ),
+    ),
+)
+# The merge log: the merges into the customers one may see.
+inherit_scope("crm.customermerge", through="survivor")
+
+
+def own_imports(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Return the lead imports the logged-in user made."""
+    return queryset.filter(created_by=request.user)
+
+
+# The pages of spreadsheet imports (crm.import_views); superusers see every one.
+register(
+    PermissionRule(
+        "crm.customer",
+        "import_leads",
+        gettext_noop("Can import leads from spreadsheets and revert imports"),
+        (
+            Route("crm:lead_import_list", {"GET"}),
+            Route("crm:lead_import_template", {"GET"}),
+            Route("crm:lead_import_new", {"GET", "POST"}),
+            Route("crm:lead_import_detail", {"GET"}),
+            Route("crm:lead_import_progress", {"GET"}),
+            Route("crm:lead_import_columns", {"GET", "POST"}),
+            Route("crm:lead_import_preview", {"GET"}),
+            Route("crm:lead_import_choose", {"POST"}),
+            Route("crm:lead_import_commit", {"POST"}),
+            Route("crm:lead_import_revert", {"POST"}),
+        ),
+        hook=own_imports,
+        help=gettext_noop(
+            "Upload an Excel or CSV file of leads, check its preview (new rows, "
+            "duplicates, errors), import the chosen rows and revert one's own "
+            "imports while nobody has worked their leads."
+        ),
+    ),
+)

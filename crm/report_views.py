@@ -23,6 +23,8 @@ def export_rows(report: dict) -> Iterator[tuple]:
     funnel_measures = (
         ("leads", _("Leads")),
         ("followed_up", _("Followed up")),
+        ("trial_booked", _("Trial booked")),
+        ("trial_attended", _("Trial attended")),
         ("link_sent", _("Link sent")),
         ("submitted", _("Submitted")),
         ("approved", _("Approved")),

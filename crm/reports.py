@@ -30,6 +30,7 @@ from accounts.models import User
 from crm.models import Customer, CustomerFollowUp, Enrollment, Payment
 from crm.selectors import stale_q
 from kingadmin.dateranges import date_range_q, local_midnight
+from timetable.models import TrialLesson
 
 ZERO = Decimal("0.00")
 APPROVED = Enrollment.State.APPROVED
@@ -138,13 +139,80 @@ def lead_funnel(scope: ReportScope) -> dict:
         | {key: row[key] for key in counts}
         for row in by_consultant
     ]
+    _add_trials(scope, sources, consultants, labels)
     # Each lead has one source: the totals are the sums of the source groups.
-    funnel = {key: sum(row[key] for row in sources) for key in counts}
+    funnel = {key: sum(row[key] for row in sources) for key in (*counts, *TRIALS)}
     for row in (*sources, *consultants):
         row["share"] = rate(row["leads"], funnel["leads"])
         row["conversion"] = rate(row["approved"], row["leads"])
     funnel["conversion"] = rate(funnel["approved"], funnel["leads"])
     return {"sources": sources, "consultants": consultants, "funnel": funnel}
+
+
+TRIALS = ("trial_booked", "trial_attended")
+
+
+def _add_trials(
+    scope: ReportScope, sources: list[dict], consultants: list[dict], labels: dict
+) -> None:
+    """Add to each source and consultant row its leads booked for a trial lesson.
+
+    Trial lessons (timetable.TrialLesson) booked in the period, cancelled
+    ones left out; "trial_attended" counts the leads who came. A lead counts
+    once however many trials it has. One query grouped by source and
+    consultant (a lead has one of each, so the groups add up); a source or
+    consultant with trials but no new lead in the period gets a row.
+    """
+    rows = (
+        TrialLesson.objects.filter(
+            _in_period(TrialLesson, "booked_at", scope.since, scope.until),
+            scope.owner_q("customer__"),
+        )
+        .exclude(state=TrialLesson.State.CANCELLED)
+        .values(
+            "customer__source",
+            "customer__consultant",
+            "customer__consultant__display_name",
+            "customer__consultant__username",
+        )
+        .annotate(
+            trial_booked=Count("customer", distinct=True),
+            trial_attended=Count(
+                "customer",
+                distinct=True,
+                filter=Q(state=TrialLesson.State.ATTENDED),
+            ),
+        )
+        .order_by()
+    )
+    steps = ("leads", "followed_up", "link_sent", "submitted", "approved")
+    zero = dict.fromkeys(steps, 0)
+    by_source = {row["source"]: row for row in sources}
+    by_consultant = {row["consultant_id"]: row for row in consultants}
+    for row in (*sources, *consultants):
+        row.update(dict.fromkeys(TRIALS, 0))
+    for trial in rows:
+        source = trial["customer__source"]
+        if source not in by_source:
+            by_source[source] = {
+                "source": source,
+                "label": str(labels.get(source, source)),
+                **zero,
+                **dict.fromkeys(TRIALS, 0),
+            }
+            sources.append(by_source[source])
+        consultant = trial["customer__consultant"]
+        if consultant not in by_consultant:
+            by_consultant[consultant] = {
+                "consultant_id": consultant,
+                "name": _consultant_name(trial, "customer__consultant__"),
+                **zero,
+                **dict.fromkeys(TRIALS, 0),
+            }
+            consultants.append(by_consultant[consultant])
+        for key in TRIALS:
+            by_source[source][key] += trial[key]
+            by_consultant[consultant][key] += trial[key]
 
 
 def enrollments_per_class(scope: ReportScope) -> list[dict]:

@@ -49,6 +49,7 @@ from crm.uploads import MAX_DOCUMENTS
 from kingadmin.decorators import rule_required
 from kingadmin.permissions import registry
 from kingadmin.sites import site
+from timetable.trial_views import customer_trials_context
 
 
 def _customer_in_scope(request: HttpRequest, pk: int) -> Customer:
@@ -98,6 +99,9 @@ def _page(request, customer, form):
             ).allowed,
             "can_change": admin.has_change_permission(request, customer),
             "change_url": admin.url("change", customer.pk),
+            # The lead forms it came through (crm.capture): one query.
+            "lead_submissions": customer.submissions.select_related("form")[:20],
+            **customer_trials_context(request, customer),
         },
     )
 

@@ -312,6 +312,14 @@ JOBS_LOST_AFTER_SECONDS = int(os.environ.get("JOBS_LOST_AFTER_SECONDS", "30"))
 CRM_ENROLLMENT_LINK_DAYS = int(os.environ.get("CRM_ENROLLMENT_LINK_DAYS", "7"))
 CRM_ENROLLMENT_RATE_LIMIT = int(os.environ.get("CRM_ENROLLMENT_RATE_LIMIT", "60"))
 CRM_ENROLLMENT_RATE_WINDOW = 600
+# Public lead forms (crm/capture_views.py): how many submissions one address
+# may send per window, and which sites may frame the form (CSP
+# frame-ancestors sources, space-separated; empty: any site).
+CRM_LEAD_FORM_RATE_LIMIT = int(os.environ.get("CRM_LEAD_FORM_RATE_LIMIT", "10"))
+CRM_LEAD_FORM_RATE_WINDOW = 600
+CRM_LEAD_FORM_FRAME_ANCESTORS = os.environ.get(
+    "CRM_LEAD_FORM_FRAME_ANCESTORS", "*"
+).split()
 
 # Largest homework file a student may hand in.
 STUDENT_HOMEWORK_MAX_BYTES = int(

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 import kingadmin
 from accounts import views as account_views
+from crm import capture_views
 from crm import views as crm_views
 
 urlpatterns = [
@@ -12,6 +13,13 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     # The customer's enrollment form: no login, the random token is the key.
     path("enroll/<str:token>/", crm_views.enroll, name="enroll"),
+    # A campaign's public lead form (crm.capture_views): no login, embeddable.
+    path("f/<str:token>/", capture_views.lead_form, name="lead_form"),
+    path(
+        "f/<str:token>/thanks/",
+        capture_views.lead_form_thanks,
+        name="lead_form_thanks",
+    ),
     path("teacher/", include("teacher.urls")),
     path("student/", include("student.urls")),
     path("timetable/", include("timetable.urls")),

@@ -98,6 +98,33 @@ class RollCallForm(_PerRecordForm):
     lesson held before they joined), so that it can be kept or corrected.
     """
 
+    # A trial lead (timetable.TrialLesson): came or did not come.
+    TRIAL_CHOICES = (("attended", _("Came")), ("absent", _("Did not come")))
+
+    def __init__(self, *args, trials: Iterable = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.trials = list(trials)
+        for trial in self.trials:
+            self.fields[f"trial-{trial.pk}"] = forms.ChoiceField(
+                label=str(trial.customer),
+                choices=self.TRIAL_CHOICES,
+                initial=trial.state if trial.state != "booked" else None,
+                required=False,
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+            )
+
+    def trial_rows(self) -> Iterator[tuple[object, forms.BoundField]]:
+        for trial in self.trials:
+            yield trial, self[f"trial-{trial.pk}"]
+
+    def trial_attendance(self) -> dict[int, bool]:
+        """Return the posted answer for each trial lead: trial id -> came."""
+        return {
+            trial.pk: self.cleaned_data[f"trial-{trial.pk}"] == "attended"
+            for trial in self.trials
+            if self.cleaned_data.get(f"trial-{trial.pk}")
+        }
+
     def add_record_fields(self, record: StudyRecord) -> None:
         choices = StudyRecord.Attendance.choices
         if record.attendance != StudyRecord.Attendance.NOT_ENROLLED:

@@ -147,9 +147,18 @@ def sessions_to_record(*, class_list: ClassList, coming: int = 3) -> list:
     """
     from timetable.models import ClassSession
 
-    sessions = ClassSession.objects.filter(
-        class_list=class_list, status=ClassSession.Status.SCHEDULED
-    ).select_related("room", "teacher")
+    sessions = (
+        ClassSession.objects.filter(
+            class_list=class_list, status=ClassSession.Status.SCHEDULED
+        )
+        .select_related("room", "teacher")
+        # Trial leads booked (timetable.trials), not cancelled.
+        .annotate(
+            trial_count=Count(
+                "trial_lessons", filter=~Q(trial_lessons__state="cancelled")
+            )
+        )
+    )
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     start_of_tomorrow = timezone.make_aware(
         datetime.datetime.combine(tomorrow, datetime.time())

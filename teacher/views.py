@@ -6,6 +6,7 @@ logged-in teacher's classes: another id answers 404, as if it did not exist.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import Form
 from django.http import (
     FileResponse,
@@ -170,15 +171,28 @@ def session_record(request: HttpRequest, session_id: int) -> HttpResponse:
 @rule_required
 def roll_call(request: HttpRequest, lesson_id: int) -> HttpResponse:
     """Take (or correct) the roll call of a lesson in one form."""
+    from timetable.models import ClassSession
+    from timetable.trials import session_trials, trials_mark
+
     lesson = _my_lesson(request, lesson_id)
+    # Trial leads of the session this lesson records (none for a lesson
+    # recorded by hand): on the roll call, never in the study records.
+    sessions = ClassSession.objects.filter(course_record=lesson)
     form = RollCallForm(
-        _posted(request), records=lesson_study_records(course_record=lesson)
+        _posted(request),
+        records=lesson_study_records(course_record=lesson),
+        trials=session_trials(session_ids=sessions.values("pk")),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            rollcall_save(
-                course_record=lesson, attendance=form.attendance(), by=request.user
-            )
+            with transaction.atomic():
+                rollcall_save(
+                    course_record=lesson, attendance=form.attendance(), by=request.user
+                )
+                if trials := form.trial_attendance():
+                    trials_mark(
+                        session=sessions.get(), attended=trials, by=request.user
+                    )
         except ValidationError as error:
             _add_errors(form, error)
         else:

@@ -39,6 +39,7 @@ from kingadmin.sites import site
 from student.models import Answer, Question
 from teacher.models import CourseRecord, StudyRecord
 from tests.factories import CustomerFactory, FollowUpFactory, PaymentFactory
+from timetable.models import TrialLesson
 
 ALL = object()
 NONE = object()
@@ -119,6 +120,14 @@ def _manager_only(user: User):
 
 
 _lessons = _through("class_list", ClassList, _taught_classes)
+
+
+def _trials(user: User):
+    if user.username == "teacher":
+        return Q(session__class_list__in=ClassList.objects.filter(teachers=user))
+    return _through("customer", Customer, _customers)(user)
+
+
 _questions = _through("class_list", ClassList, _taught_classes)
 
 
@@ -144,6 +153,12 @@ EXPECTED = {
     "crm.assignmentrule": _manager_only,
     # The log of lead imports: for the school's administrators for now.
     "crm.leadimport": _nobody,
+    # Public lead forms and what came in through them: the manager runs the
+    # campaigns (every campus); sales see a lead's submissions on its page.
+    "crm.leadform": _manager_only,
+    "crm.leadsubmission": _manager_only,
+    # The merge log: the manager, who merges duplicates (every customer).
+    "crm.customermerge": _manager_only,
     # Who saw personal data: for the school's administrators only.
     "crm.personaldataaccess": _nobody,
     # The queue's bookkeeping: for the school's administrators only.
@@ -175,6 +190,9 @@ EXPECTED = {
     "timetable.schedule": _nobody,
     # Sessions follow their class: a teacher lists those of the classes taught.
     "timetable.classsession": _teacher_only(_lessons),
+    # Trial lessons: a sales sees those of the leads they see, a teacher
+    # those in sessions of the classes taught.
+    "timetable.triallesson": _trials,
 }
 
 
@@ -458,6 +476,7 @@ def test_the_rules_name_every_model_scoped_through_a_parent():
         (StudyRecord, "course_record"),
         (Question, "class_list"),
         (Answer, "question"),
+        (TrialLesson, "customer"),
     ):
         assert registry.scope_parent(model)[0] == path
     for model in (Customer, User, Role, Menu, Notification):

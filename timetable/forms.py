@@ -95,3 +95,36 @@ class ClassSessionForm(forms.ModelForm):
         if cleaned.get("cancel") and not (cleaned.get("cancel_reason") or "").strip():
             self.add_error("cancel_reason", _("Say why the session is cancelled."))
         return cleaned
+
+
+class TrialBookForm(forms.Form):
+    """Which upcoming session a lead tries (``timetable.trials``), with a note.
+
+    ``sessions`` is the unsliced queryset a choice is checked against; only
+    its first ``shown`` rows are offered, so the page stays small.
+    """
+
+    session = forms.ModelChoiceField(
+        label=_("Session"), queryset=ClassSession.objects.none()
+    )
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, sessions, shown: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["session"]
+        field.queryset = sessions
+        field.widget.attrs["class"] = "form-select"
+        self.fields["note"].widget.attrs["class"] = "form-control"
+        self.offered = list(sessions[:shown])
+        field.choices = [("", "---------")] + [
+            (session.pk, self.session_label(session)) for session in self.offered
+        ]
+
+    @staticmethod
+    def session_label(session: ClassSession) -> str:
+        start = session.local_start
+        parts = [str(session.class_list), start.strftime("%Y-%m-%d %H:%M")]
+        if session.room is not None:
+            parts.append(str(session.room))
+        parts.append(str(session.teacher))
+        return " · ".join(parts)

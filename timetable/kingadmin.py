@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy
 import kingadmin
 from timetable import services
 from timetable.forms import ClassSessionForm, ScheduleForm
-from timetable.models import ClassSession, Holiday, Room, Schedule, list_separator
+from timetable.models import (
+    ClassSession,
+    Holiday,
+    Room,
+    Schedule,
+    TrialLesson,
+    list_separator,
+)
 
 TEACHERS = "teacher.use_teacher_portal"
 
@@ -214,3 +221,14 @@ class ClassSessionAdmin(kingadmin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         services.sessions_delete(sessions=list(queryset))
+
+
+@kingadmin.register(TrialLesson)
+class TrialLessonAdmin(kingadmin.ReadOnlyModelAdmin):
+    """Trial lessons are booked on the lead's page and marked at the roll call."""
+
+    list_display = ("session", "customer", "state", "booked_by", "booked_at")
+    list_filter = ("state", "booked_at")
+    search_fields = ("customer__name",)
+    list_select_related = ("session__class_list__course", "customer", "booked_by")
+    ordering = ("-booked_at",)

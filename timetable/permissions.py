@@ -8,6 +8,9 @@
   every class of one's campus, or of every campus, by room and by teacher.
 - ``decide_leave`` / ``decide_all_leave``: approve or refuse students'
   leave requests from the classes one teaches, or from every class.
+- ``view_taught_trials``: the trial lessons (试听) booked in sessions of the
+  classes one teaches, in kingadmin (read-only). Others see the trials of
+  the leads they may see (the scope of the lead); booking is a lead page's.
 
 In kingadmin, schedules and sessions follow the row rules of their class
 (a teacher holding "classes one teaches" sees those classes' sessions);
@@ -24,6 +27,7 @@ from kingadmin.permissions import (
     all_rows,
     inherit_scope,
     register,
+    view_routes,
 )
 
 
@@ -33,6 +37,11 @@ def sessions_of_my_campus(request: HttpRequest, queryset: QuerySet) -> QuerySet:
     if campus is None:
         return queryset.none()
     return queryset.filter(class_list__branch_id=campus)
+
+
+def trials_of_my_classes(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """Return the trial lessons in sessions of classes the user teaches."""
+    return queryset.filter(session__class_list__teachers=request.user).distinct()
 
 
 def leave_of_my_classes(request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -87,6 +96,17 @@ register(
         help=gettext_noop("The same timetable for every campus."),
     ),
     PermissionRule(
+        "timetable.triallesson",
+        "view_taught_trials",
+        gettext_noop("Can view the trial lessons of the classes one teaches"),
+        view_routes("timetable", "triallesson"),
+        hook=trials_of_my_classes,
+        help=gettext_noop(
+            "The leads booked for a trial lesson (试听) in sessions of the classes "
+            "one teaches, read-only. They are marked at the roll call."
+        ),
+    ),
+    PermissionRule(
         "timetable.leaverequest",
         "decide_leave",
         gettext_noop("Can approve or refuse leave in the classes one teaches"),
@@ -109,3 +129,5 @@ register(
 
 inherit_scope("timetable.schedule", through="class_list")
 inherit_scope("timetable.classsession", through="class_list")
+# A sales sees the trials of the leads they may see; see also view_taught_trials.
+inherit_scope("timetable.triallesson", through="customer")

@@ -184,3 +184,22 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(settings, tmp_path):
             default_source="other",
         )
     assert not LeadImport.objects.exists()
+
+
+def test_an_unexpected_error_fails_the_import_instead_of_leaving_it_queued(
+    started, monkeypatch
+):
+    from crm import lead_imports
+
+    lead_import_commit(lead_import=started)
+
+    def broken(lead_import):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(lead_imports, "_create_leads", broken)
+    with pytest.raises(RuntimeError):
+        lead_imports.lead_import_run.call(import_id=started.pk)
+    started.refresh_from_db()
+    assert started.state == LeadImport.State.FAILED
+    assert "RuntimeError" in started.failure
+    assert not Customer.objects.filter(lead_import=started).exists()

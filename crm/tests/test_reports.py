@@ -148,7 +148,67 @@ def test_funnel_counts_leads_created_in_the_period(data):
         "submitted": 2,
         "approved": 1,
         "conversion": 33.3,
+        "trial_booked": 0,
+        "trial_attended": 0,
     }
+
+
+def trial(customer, state, booked_at):
+    """A trial lesson of ``customer`` booked at ``booked_at`` (the report's time)."""
+    from timetable.models import ClassSession, TrialLesson
+
+    session = ClassSession.objects.create(
+        class_list=ClassListFactory(),
+        starts_at=booked_at + timedelta(days=1),
+        ends_at=booked_at + timedelta(days=1, hours=2),
+        teacher=UserFactory(),
+    )
+    row = TrialLesson.objects.create(
+        customer=customer, session=session, state=state, booked_by=customer.consultant
+    )
+    TrialLesson.objects.filter(pk=row.pk).update(booked_at=booked_at)
+
+
+@pytest.fixture
+def trials(data):
+    """Trials booked in PERIOD: 3 leads (one twice), 2 came; others outside it.
+
+    Alice: c1 attended, c1 again absent (one lead), c5 (an old lead) attended;
+    Bob: a lead of no new lead's source (baidu) booked. Outside: a cancelled
+    one, one booked a minute after the period.
+    """
+    c1 = Customer.objects.get(created_at=local(2025, 12, 20, 10))
+    c5 = Customer.objects.get(created_at=local(2025, 12, 15, 23, 59))
+    bob_lead = CustomerFactory(
+        consultant=data["bob"],
+        source=Customer.Source.BAIDU_ADS,
+        created_at=local(2025, 11, 1),
+    )
+    trial(c1, "attended", local(2025, 12, 16, 0, 0))
+    trial(c1, "absent", local(2026, 1, 2))
+    trial(c5, "attended", local(2026, 1, 15, 23, 59))
+    trial(bob_lead, "booked", local(2026, 1, 10))
+    trial(bob_lead, "cancelled", local(2026, 1, 11))
+    trial(c5, "attended", local(2026, 1, 16, 0, 0))
+    return data
+
+
+def test_trials_booked_and_attended_count_leads_by_booking_time(trials):
+    report = report_for()
+    funnel = report["funnel"]
+    assert (funnel["trial_booked"], funnel["trial_attended"]) == (3, 2)
+    assert [
+        (r["source"], r["leads"], r["trial_booked"], r["trial_attended"])
+        for r in report["sources"]
+    ] == [("qq_group", 2, 1, 1), ("referral", 1, 1, 1), ("baidu_ads", 0, 1, 0)]
+    assert [
+        (r["name"], r["trial_booked"], r["trial_attended"])
+        for r in report["consultants"]
+    ] == [("Alice", 2, 2), ("Bob", 1, 0)]
+    # The funnel's other steps are still those of the leads of the period.
+    assert report["funnel"]["leads"] == 3
+    bob = report_for(consultant=trials["bob"].pk)["funnel"]
+    assert (bob["trial_booked"], bob["trial_attended"]) == (1, 0)
 
 
 def test_leaderboard_ranks_consultants_by_approved_leads(data):
@@ -399,6 +459,7 @@ def test_excel_download_contains_the_numbers(client, data, reader):
     assert values[("Enrollments per class", "Python S1 (North)", "Approved")] == 2
     assert values[("Enrollments per class", "Python S1 (North)", "Seats")] == 20
     assert values[("Follow-up activity", "Alice", "Stale leads")] == 2
+    assert values[("Conversion funnel", "All leads", "Trial booked")] == 0
 
 
 def test_csv_download_contains_the_numbers(client, data, reader):
@@ -409,6 +470,17 @@ def test_csv_download_contains_the_numbers(client, data, reader):
     assert values[("Revenue", "This period", "Net revenue")] == "9200.00"
     assert values[("Conversion by consultant", "Alice", "Approved")] == "1"
     assert values[("Revenue trend", "2026-01", "Net revenue")] == "9700.00"
+
+
+def test_page_and_download_show_the_trials(client, trials, reader):
+    html = get(client, reader, PERIOD).content.decode()
+    assert 'data-testid="funnel-trial-booked">3<' in html
+    assert 'data-testid="funnel-trial-attended">2<' in html
+    response = get(client, reader, {**PERIOD, "export": "csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    values = _export_rows(list(csv.reader(io.StringIO(text)))[1:])
+    assert values[("Conversion funnel", "All leads", "Trial attended")] == "2"
+    assert values[("Conversion by consultant", "Bob", "Trial booked")] == "1"
 
 
 def test_query_count_does_not_grow_with_data(

@@ -5,8 +5,8 @@ to and every page those link to (one sample of each kind of URL: ids and
 query values do not make a new kind), on a laptop screen and on a 390 px
 phone, runs axe-core (vendored for the tests in tests/browser/vendor/) and
 fails on any critical or serious violation, naming rule, page and element.
-The logged-out pages and the enrollment form are checked too. A new page
-joins the crawl by being linked; no test changes.
+The logged-out pages, the enrollment form and a lead form are checked too. A
+new page joins the crawl by being linked; no test changes.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def test_logged_out_pages_and_the_enrollment_form(
     browser, live_server, demo_site, settings
 ):
     from accounts.models import User
-    from crm.models import ClassList, Customer
+    from crm.models import ClassList, Customer, LeadForm
     from crm.services import enrollment_link_create
 
     settings.LANGUAGE_CODE = "zh-hans"
@@ -204,6 +204,7 @@ def test_logged_out_pages_and_the_enrollment_form(
     _link, token = enrollment_link_create(
         customer=customer, class_list=ClassList.objects.first(), by=sales
     )
+    lead_form = LeadForm.objects.filter(is_active=True).first()
     context = new_context(browser, live_server)
     base = live_server.url
     pages = [
@@ -211,6 +212,8 @@ def test_logged_out_pages_and_the_enrollment_form(
         f"{base}/accounts/password/reset/",
         f"{base}/enroll/{token}/",
         f"{base}/enroll/not-a-token/",
+        f"{base}/f/{lead_form.token}/",
+        f"{base}/f/{lead_form.token}/thanks/",
         f"{base}/no-such-page/",
     ]
     problems, checked = check_pages(context.new_page(), base, pages)
