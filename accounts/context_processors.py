@@ -18,4 +18,10 @@ def navigation(request: HttpRequest) -> dict:
             )
         ),
         "unread_notifications": unread_count(user=user),
+        # The user menu's "API tokens" entry (api.token_views), when allowed.
+        "api_tokens_allowed": SimpleLazyObject(
+            lambda: (
+                user.has_perm("api.use_api") or user.has_perm("api.manage_api_tokens")
+            )
+        ),
     }

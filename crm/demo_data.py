@@ -264,6 +264,13 @@ SALES_PERMISSIONS = [
     "finance.view_own_accounts",
     "finance.manage_own_accounts",
     "timetable.view_triallesson",
+    # The REST API (api/): own tokens, and the rows of one's own lists.
+    "api.use_api",
+    "crm.api_customers",
+    "crm.api_followups",
+    "crm.api_enrollments",
+    "crm.api_payments",
+    "crm.api_classes",
 ]
 ROLES = {
     # role: (home menu, menus, permissions)
@@ -325,6 +332,8 @@ ROLES = {
             "crm.view_customermerge",
             # Spreadsheet imports of leads (crm.import_views).
             "crm.import_leads",
+            # Websites and ad platforms sending leads through the lead forms.
+            "crm.api_capture_leads",
             "timetable.view_campus_timetable",
             "finance.view_campus_accounts",
             "finance.decide_refunds",
@@ -354,6 +363,9 @@ ROLES = {
             "student.view_question",
             "student.view_answer",
             "student.answer_questions",
+            "api.use_api",
+            "crm.api_classes",
+            "timetable.api_sessions",
         ],
     ),
     ROLE_STUDENT: (

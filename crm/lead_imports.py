@@ -36,6 +36,9 @@ from crm.models import Customer, LeadImport
 from crm.search import index_customers
 from jobs.queue import enqueue_on_commit
 from jobs.registry import job
+from webhooks.models import Event
+from webhooks.payloads import lead_payload
+from webhooks.services import event_wanted, events_emit
 
 BATCH = 1000
 
@@ -272,6 +275,8 @@ def _create_leads(lead_import: LeadImport) -> tuple[dict[str, int], int]:
             leads.append(lead)
         leads = Customer.objects.bulk_create(leads)
         index_customers(leads, new=True)
+        if event_wanted(Event.LEAD_CREATED):
+            events_emit(Event.LEAD_CREATED, [lead_payload(lead) for lead in leads])
     if assigner is not None:
         assigner.finish()
     return counts, unassigned
@@ -286,7 +291,7 @@ def _lead(lead_import: LeadImport, preview: PreviewRow, now) -> Customer:
         email=values.get("email", ""),
         source=values["source"],
         notes=values.get("notes", ""),
-        consultant_id=lead_import.consultant_id,
+        consultant=lead_import.consultant,
         created_at=now,
         last_activity_at=now,
         lead_import=lead_import,

@@ -27,6 +27,9 @@ from crm.tasks import reviewers_notify
 from jobs.queue import enqueue_on_commit
 from jobs.tasks import send_email
 from kingadmin.fields import parse_pk
+from webhooks.models import Event
+from webhooks.payloads import enrollment_payload, lead_payload
+from webhooks.services import event_emit, event_wanted
 
 
 class DuplicateCustomer(ValidationError):
@@ -51,10 +54,13 @@ def customer_save(*, customer: Customer, by: User) -> Customer:
     unique constraints let one insert through and this raises
     DuplicateCustomer for the other.
     """
+    adding = customer._state.adding
     customer.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             customer.save()
+            if adding and event_wanted(Event.LEAD_CREATED):
+                event_emit(Event.LEAD_CREATED, lead_payload(customer))
     except IntegrityError:
         existing = customer_find_duplicate(
             qq=customer.qq, phone=customer.phone, exclude_pk=customer.pk
@@ -456,6 +462,8 @@ def enrollment_approve(
         enqueue_on_commit(
             send_email, subject=str(subject), body=str(body), to=[customer.email]
         )
+    if event_wanted(Event.ENROLLMENT_APPROVED):
+        event_emit(Event.ENROLLMENT_APPROVED, enrollment_payload(enrollment))
     return enrollment
 
 

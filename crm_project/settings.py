@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "timetable",
     "finance",
     "jobs",
+    "webhooks",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -309,6 +313,13 @@ KINGADMIN_EXPORT_IN_BACKGROUND_ABOVE = int(
 # queued again (or failed). Longer than any pause of a live worker's beat.
 JOBS_LOST_AFTER_SECONDS = int(os.environ.get("JOBS_LOST_AFTER_SECONDS", "30"))
 
+# Webhooks (webhooks/): how long a receiver may take to connect and answer
+# (seconds), and whether a subscription may target loopback or private
+# addresses: off, so that nobody can point one at the school's own network
+# (the tests turn it on for their receiver on loopback).
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+
 CRM_ENROLLMENT_LINK_DAYS = int(os.environ.get("CRM_ENROLLMENT_LINK_DAYS", "7"))
 CRM_ENROLLMENT_RATE_LIMIT = int(os.environ.get("CRM_ENROLLMENT_RATE_LIMIT", "60"))
 CRM_ENROLLMENT_RATE_WINDOW = 600
@@ -320,6 +331,45 @@ CRM_LEAD_FORM_RATE_WINDOW = 600
 CRM_LEAD_FORM_FRAME_ANCESTORS = os.environ.get(
     "CRM_LEAD_FORM_FRAME_ANCESTORS", "*"
 ).split()
+
+# --- REST API (api/): Django REST framework, OpenAPI schema by drf-spectacular.
+# Personal tokens or the session; each route decided by the permission rules
+# (api.access); JSON only (the browsable API's inline scripts break the CSP;
+# the documentation page is Swagger UI, vendored).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.access.RuleAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirst",
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.AdminListFilter"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Training School CRM API",
+    "DESCRIPTION": (
+        "Customers, follow-ups, enrollments, classes, sessions, payments and lead "
+        "capture. Authenticate with `Authorization: Bearer <token>` (a personal "
+        "API token, /api/tokens/). Each call is allowed by the same permission "
+        "rules as the pages and sees the same rows."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.access.RuleAccess"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.error_responses",
+    ],
+}
+# Calls per token (or per user with the session) and window, in the shared cache.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
 
 # Largest homework file a student may hand in.
 STUDENT_HOMEWORK_MAX_BYTES = int(

@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("crm/", include("crm.urls")),
     path("jobs/", include("jobs.urls")),
+    # The REST API (api/): /api/v1/..., its schema and docs, the tokens page.
+    path("api/", include("api.urls")),
     # The customer's enrollment form: no login, the random token is the key.
     path("enroll/<str:token>/", crm_views.enroll, name="enroll"),
     # A campaign's public lead form (crm.capture_views): no login, embeddable.

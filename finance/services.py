@@ -55,6 +55,9 @@ from finance.models import (
     Transfer,
 )
 from jobs.queue import enqueue_on_commit
+from webhooks.models import Event
+from webhooks.payloads import payment_payload, refund_payload
+from webhooks.services import event_emit, event_wanted
 
 CENT = Decimal("0.01")
 
@@ -412,6 +415,8 @@ def payment_record(
     )
     payment.save(update_fields=["entry"])
     receipt_issue(entry=payment.entry, method=method, payer=enrollment.customer.name)
+    if event_wanted(Event.PAYMENT_RECORDED):
+        event_emit(Event.PAYMENT_RECORDED, payment_payload(payment))
     return payment
 
 
@@ -702,6 +707,8 @@ def refund_decide(
         request_id=request.pk,
         language=get_language() or settings.LANGUAGE_CODE,
     )
+    if approve and event_wanted(Event.REFUND_APPROVED):
+        event_emit(Event.REFUND_APPROVED, refund_payload(request))
     return request
 
 

@@ -22,6 +22,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Menu, Notification, Role, User
+from api.tokens import api_token_create
 from crm.demo_data import DEMO_LOGINS, PYTHON_S9, SHANGHAI
 from crm.models import (
     Branch,
@@ -40,6 +41,7 @@ from student.models import Answer, Question
 from teacher.models import CourseRecord, StudyRecord
 from tests.factories import CustomerFactory, FollowUpFactory, PaymentFactory
 from timetable.models import TrialLesson
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 ALL = object()
 NONE = object()
@@ -137,6 +139,8 @@ EXPECTED = {
     "accounts.role": _nobody,
     "accounts.menu": _nobody,
     "accounts.notification": _nobody,
+    # API tokens in kingadmin: administrators (each user has the tokens page).
+    "api.apitoken": _nobody,
     "crm.branch": _priced_reference,
     "crm.course": _priced_reference,
     "crm.tag": _sales_reference,
@@ -193,6 +197,9 @@ EXPECTED = {
     # Trial lessons: a sales sees those of the leads they see, a teacher
     # those in sessions of the classes taught.
     "timetable.triallesson": _trials,
+    # Webhooks (their signing secrets, what was sent): administrators only.
+    "webhooks.webhooksubscription": _nobody,
+    "webhooks.webhookdelivery": _nobody,
 }
 
 
@@ -253,6 +260,16 @@ def world(demo):
             last_activity_at=now - timedelta(days=60),
         )
     customers_fall_back()
+    api_token_create(user=demo["sales_a"], name="官网", days=30, by=demo["sales_a"])
+    subscription = WebhookSubscription.objects.create(
+        name="Accounting",
+        url="https://books.example.com/hooks",
+        events=["payment.recorded"],
+        created_by=demo["admin"],
+    )
+    WebhookDelivery.objects.create(
+        subscription=subscription, event="payment.recorded", payload={"id": 1}
+    )
     return demo
 
 
