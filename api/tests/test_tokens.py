@@ -182,6 +182,10 @@ def test_administrators_revoke_tokens_from_kingadmin(demo):
     listing = client.get("/kingadmin/api/apitoken/")
     assert listing.status_code == 200
     assert token.digest not in listing.content.decode()
+    change = client.get(f"/kingadmin/api/apitoken/{token.pk}/change/")
+    assert change.status_code == 200
+    assert token.digest not in change.content.decode()
+    assert token.key in change.content.decode()
     client.post(
         "/kingadmin/api/apitoken/",
         {"action": "revoke", "_selected_action": [token.pk]},
