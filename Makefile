@@ -35,10 +35,8 @@ test: $(VENV)/.dev-deps chromium test-kingadmin
 test-kingadmin: $(VENV)/.run-deps
 	DJANGO_SETTINGS_MODULE=kingadmin.tests.settings $(PY) -m django test kingadmin.tests --verbosity 1
 
-# The accessibility crawl (axe on every page of every role, two screens)
-# judges markup, which no database changes; it runs once, in `make test`.
 test-pg: $(VENV)/.dev-deps chromium
-	scripts/with-postgres $(VENV)/bin/pytest -n $(WORKERS) --ignore=tests/browser/test_accessibility.py
+	scripts/with-postgres $(VENV)/bin/pytest -n $(WORKERS)
 	scripts/with-postgres env DJANGO_SETTINGS_MODULE=kingadmin.tests.settings $(PY) -m django test kingadmin.tests --verbosity 1
 
 # Production mode (DEBUG=0, gunicorn, collected static) on a throwaway database:
