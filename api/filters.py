@@ -19,44 +19,12 @@ def _admin_of(view):
     return kingadmin.site.get_model_admin(view.model)
 
 
-def _parameter(entry) -> str:
-    if isinstance(entry, tuple | list):
-        return entry[0]
-    return entry if isinstance(entry, str) else entry.parameter_name
-
-
-class _Asked:
-    """The model's admin, its list filters narrowed to those the query names.
-
-    A filter offering choices reads them when it is built (the page shows
-    them); a call names at most a few, so only those are built.
-    """
-
-    def __init__(self, admin, request):
-        self._admin = admin
-        keys = list(request.query_params)
-        self._wanted = [
-            entry
-            for entry in admin.get_list_filter(request)
-            if any(
-                key == _parameter(entry) or key.startswith(f"{_parameter(entry)}__")
-                for key in keys
-            )
-        ]
-
-    def get_list_filter(self, request):
-        return self._wanted
-
-    def __getattr__(self, name):
-        return getattr(self._admin, name)
-
-
 class AdminListFilter(BaseFilterBackend):
     """Apply the list filters and the search of the model's kingadmin admin."""
 
     def filter_queryset(self, request, queryset, view):
         admin = _admin_of(view)
-        for spec in build_filters(request, _Asked(admin, request)):
+        for spec in build_filters(request, admin, asked_only=True):
             queryset = spec.queryset(request, queryset)
         term = request.query_params.get(SEARCH_VAR, "")
         term = term.replace("\x00", "")[:MAX_SEARCH_LENGTH]

@@ -377,11 +377,26 @@ class DateFieldListFilter(FieldListFilter):
             }
 
 
-def build_filters(request, model_admin) -> list[ListFilter]:
-    """Return the filters of ``model_admin``'s list_filter for this request."""
+def _parameter(entry) -> str:
+    if isinstance(entry, tuple | list):
+        return entry[0]
+    return entry if isinstance(entry, str) else entry.parameter_name
+
+
+def build_filters(request, model_admin, *, asked_only=False) -> list[ListFilter]:
+    """Return the filters of ``model_admin``'s list_filter for this request.
+
+    ``asked_only``: only those the query string names (a caller that filters
+    without showing the filters' choices, which a filter may read when built).
+    """
     params = request.GET
     specs = []
     for entry in model_admin.get_list_filter(request):
+        name = _parameter(entry)
+        if asked_only and not any(
+            key == name or key.startswith(f"{name}__") for key in params
+        ):
+            continue
         if isinstance(entry, type) and issubclass(entry, ListFilter):
             specs.append(entry(request, params, model_admin.model, model_admin))
             continue

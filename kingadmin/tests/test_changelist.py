@@ -530,3 +530,30 @@ class QueryCountTests(ChangelistTestCase):
         many = self.count_queries("/admin/toy/review/")
 
         self.assertEqual(many, few)
+
+
+class AskedFiltersTests(TestCase):
+    """``build_filters(asked_only=True)``: only the filters the query names."""
+
+    def test_only_the_filters_of_the_query_string_are_built(self):
+        from django.test import RequestFactory
+
+        from kingadmin.filters import build_filters
+
+        make_author("Lu Xun")
+        make_tag("classic")
+        book_admin = site.get_model_admin(Book)
+        request = RequestFactory().get(
+            "/", {"price_band": "cheap", "published__since": "1920-01-01"}
+        )
+        request.user = make_superuser()
+        asked = build_filters(request, book_admin, asked_only=True)
+        self.assertEqual(
+            [spec.expected_parameters()[0] for spec in asked],
+            ["price_band", "published"],
+        )
+        everything = build_filters(request, book_admin)
+        self.assertEqual(len(everything), 4)  # the author and tag filters too
+        plain = RequestFactory().get("/")
+        plain.user = request.user
+        self.assertEqual(build_filters(plain, book_admin, asked_only=True), [])
