@@ -17,6 +17,10 @@ def _fast_and_isolated(settings, tmp_path):
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
     }
+    # The per-process cache outlives a test's rolled-back rows (ids repeat).
+    from django.core.cache import caches
+
+    caches["local"].clear()
 
 
 @pytest.fixture

@@ -1,11 +1,15 @@
 """Reads about users: their menu tree and the page they land on."""
 
+import copy
+import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+from django.core.cache import caches
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from accounts.models import Menu, Notification, Role, User
 
@@ -172,7 +176,17 @@ def user_menu(*, user: User, path: str = "", session=None) -> list[MenuItem]:
 
 
 def _mark_active(tree: list[MenuItem], path: str) -> None:
-    """Mark the entry matching ``path`` (a path with its query string) active.
+    """Mark the entry matching ``path`` (and its heading) active."""
+    best = _active_entry(tree, path)
+    if best is not None:
+        best.active = True
+        for item in tree:
+            if best in item.children:
+                item.active = True
+
+
+def _active_entry(tree: list[MenuItem], path: str) -> MenuItem | None:
+    """Return the entry matching ``path`` (a path with its query string).
 
     An entry matches when its path is a prefix of the current one (at a "/")
     and each of its query parameters is in the current query string; the
@@ -196,11 +210,65 @@ def _mark_active(tree: list[MenuItem], path: str) -> None:
             key = (len(target.path), len(wanted))
             if best_key is None or key > best_key:
                 best, best_key = candidate, key
-    if best is not None:
-        best.active = True
-        for item in tree:
-            if best in item.children:
-                item.active = True
+    return best
+
+
+#: The cache (per process) of rendered menus, and how long an entry lives.
+MENU_CACHE = "local"
+MENU_CACHE_SECONDS = 300
+
+
+def menu_html(request) -> str:
+    """Return the sidebar menu of ``request``'s user, rendered, for this page.
+
+    Rendering the menu (deciding each entry's page, then its template) cost
+    a fifth of a list page. What the user may open is decided by the menu
+    rows (the menu stamp), the user's permission names and flags: keyed by
+    those (``_menu_key``), the tree and its HTML (one per active entry) are
+    kept in the process's own cache. A stale menu could only show or hide a
+    link for ``MENU_CACHE_SECONDS`` (every page decides access itself), and
+    the key changes as soon as the stamp or the user's permissions do.
+    """
+    user, path = request.user, request.get_full_path()
+    session = getattr(request, "session", None)
+    key = _menu_key(user)
+    if key is None:
+        return _render_menu(user_menu(user=user, path=path, session=session))
+    cache = caches[MENU_CACHE]
+    tree = cache.get(key)
+    if tree is None:
+        tree = user_menu(user=user, session=session)
+        cache.set(key, tree, MENU_CACHE_SECONDS)
+    active = _active_entry(tree, path)
+    html_key = f"{key}:{active.url if active else ''}"
+    html = cache.get(html_key)
+    if html is None:
+        tree = copy.deepcopy(tree)
+        _mark_active(tree, path)
+        html = _render_menu(tree)
+        cache.set(html_key, html, MENU_CACHE_SECONDS)
+    return html
+
+
+def _render_menu(tree: list[MenuItem]) -> str:
+    return render_to_string("partials/menu.html", {"nav_menu": tree}) if tree else ""
+
+
+def _menu_key(user: User) -> str | None:
+    """Return what decides ``user``'s menu, as a cache key; None if unknown.
+
+    The permission rules decide on the user's flags and permission names
+    alone (``kingadmin.permissions.RuleRegistry.decide``); the menu rows on
+    the stamp; the entries' names on the language.
+    """
+    from accounts.backends import MENU_STAMP
+
+    stamp = getattr(user, MENU_STAMP, None)
+    if not stamp or not user.is_authenticated:
+        return None
+    perms = () if user.is_superuser else sorted(user.get_all_permissions())
+    what = (user.pk, stamp, user.is_active, user.is_superuser, perms, get_language())
+    return "menu:" + hashlib.blake2b(repr(what).encode(), digest_size=16).hexdigest()
 
 
 def home_url(*, user: User) -> str | None:

@@ -271,8 +271,20 @@ CACHES = {
         # Rate-limit counters live here; the default of 300 entries would let
         # a burst of keys evict (reset) them.
         "OPTIONS": {"MAX_ENTRIES": 100_000},
-    }
+    },
+    # Each process's own: what can be rebuilt from the database and is keyed
+    # by what decides it (rendered menus, accounts.selectors.menu_html).
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "crm-local",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
+# kingadmin keeps the related list filters' options (courses, sales, tags)
+# and the rendered filters in the per-process cache for a minute
+# (kingadmin/listcache.py).
+KINGADMIN_LIST_CACHE = "local"
+KINGADMIN_LIST_CACHE_SECONDS = 60
 # With REDIS_URL (redis://host:6379/0) Redis is the shared cache, for every
 # instance: rate limits and the login throttle count there, and sessions are
 # read from it (written through to the database, so a Redis restart logs

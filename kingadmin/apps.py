@@ -14,9 +14,11 @@ class KingadminConfig(AppConfig):
     def ready(self):
         """Register the checks, discover the rules and admins, sync permissions."""
         from kingadmin import checks  # noqa: F401 - registers the system checks
+        from kingadmin.listcache import connect as watch_list_writes
         from kingadmin.rules_sync import sync_rule_permissions
 
         # Each app declares its rules in permissions.py and its admin classes
         # in kingadmin.py; importing them registers both.
         autodiscover_modules("permissions", "kingadmin")
         post_migrate.connect(sync_rule_permissions, dispatch_uid="kingadmin_rules")
+        watch_list_writes()

@@ -463,7 +463,7 @@ class ChangeList:
             for fmt in self.model_admin.get_export_formats(self.request)
         ]
 
-    @property
+    @cached_property
     def _export_base(self) -> str:
         return self.model_admin.url("export")
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from kingadmin import listcache
 from kingadmin.autocomplete import clean_term
 from kingadmin.columns import resolve_field_path
 from kingadmin.dateranges import Preset, date_range_q, parse_date, preset_dates
@@ -61,6 +62,21 @@ class ListFilter:
         """Return the choices to show: ``display``, ``url``, ``selected`` each."""
         raise self._missing("choices")
 
+    def render_state(self):
+        """Return all that decides how the filter shows, hashable; None if unknown.
+
+        Besides the query string, the class, template and title: the list
+        keeps the rendered filters by these (``kingadmin.listcache``). None,
+        the default, renders the filters on every page; a subclass that
+        shows more than its base class's state overrides it.
+        """
+        return None
+
+    def _own(self, base: type) -> bool:
+        # ``base``'s state describes a subclass that shows what ``base`` shows.
+        kind = type(self)
+        return kind.choices is base.choices and kind.template == base.template
+
 
 class SimpleListFilter(ListFilter):
     """A filter with hand-written choices: define ``lookups`` and ``queryset``.
@@ -102,6 +118,13 @@ class SimpleListFilter(ListFilter):
     def is_active(self):
         """Return True if an offered value is chosen."""
         return self._value is not None
+
+    def render_state(self):
+        """Return the lookups and the chosen value."""
+        if not self._own(SimpleListFilter):
+            return None
+        labels = tuple((value, str(label)) for value, label in self.lookup_choices)
+        return (self.parameter_name, labels, self._value)
 
     def choices(self, changelist):
         """Return "All" and each lookup, with its URL and whether it is chosen."""
@@ -181,6 +204,14 @@ class _ValueFilter(FieldListFilter):
             return queryset.filter(**{f"{self.field_path}__isnull": True})
         return queryset.filter(**self.condition(self.value))
 
+    def render_state(self):
+        """Return the options and the chosen value."""
+        return self._value_state() if self._own(_ValueFilter) else None
+
+    def _value_state(self) -> tuple:
+        labels = tuple((value, str(label)) for value, label in self.options_list)
+        return (self.field_path, labels, self.value)
+
     def choices(self, changelist):
         """Return "All" and each value, with its URL and whether it is chosen."""
         yield {
@@ -236,12 +267,18 @@ class RelatedFieldListFilter(_ValueFilter):
         self.related_admin = self._related_admin()
         raw_term = self.params.get(self.term_param, "")
         self.term = clean_term(raw_term) if self.related_admin else ""
-        rows = self.rows()
-        shown = self._search(rows, self.term) if self.term else rows
-        found = list(shown[: self.limit + 1])
-        self.truncated = len(found) > self.limit
-        self.options_list = [(str(obj.pk), str(obj)) for obj in found[: self.limit]]
-        self.value = self._chosen(rows, self.params.get(self.field_path))
+        cached = None if self.term else listcache.options_get(self)
+        if cached is None:
+            rows = self.rows()
+            shown = self._search(rows, self.term) if self.term else rows
+            found = list(shown[: self.limit + 1])
+            options = [(str(obj.pk), str(obj)) for obj in found[: self.limit]]
+            cached = (options, len(found) > self.limit)
+            if not self.term:
+                listcache.options_put(self, *cached)
+        options, self.truncated = cached
+        self.options_list = list(options)
+        self.value = self._chosen(self.params.get(self.field_path))
         if self.field.null:
             self.options_list.append((EMPTY_VALUE, _("(empty)")))
 
@@ -254,6 +291,13 @@ class RelatedFieldListFilter(_ValueFilter):
         rows = self.model_admin.choices_queryset(self.field, self.request)
         limit = self.field.get_limit_choices_to()
         return rows.complex_filter(limit) if limit else rows
+
+    def render_state(self):
+        """Return the options, the value and the state of the search box."""
+        if not self._own(RelatedFieldListFilter):
+            return None
+        search = (self.term, self.truncated, self.searchable, self.limit)
+        return (*self._value_state(), *search)
 
     @property
     def searchable(self) -> bool:
@@ -287,7 +331,7 @@ class RelatedFieldListFilter(_ValueFilter):
         )
         return rows.filter(pk__in=found.values("pk")) if duplicates else found
 
-    def _chosen(self, rows, raw) -> str | None:
+    def _chosen(self, raw) -> str | None:
         if raw is None:
             return None
         if raw == EMPTY_VALUE:
@@ -296,7 +340,7 @@ class RelatedFieldListFilter(_ValueFilter):
             return raw
         # Past the limit or outside the search: accepted if it is a choice.
         pk = parse_pk(self.field.related_model, raw)
-        obj = None if pk is None else rows.filter(pk=pk).first()
+        obj = None if pk is None else self.rows().filter(pk=pk).first()
         if obj is None:
             return None
         self.options_list.insert(0, (str(obj.pk), str(obj)))
@@ -355,6 +399,13 @@ class DateFieldListFilter(FieldListFilter):
         return queryset.filter(
             date_range_q(self.field, since, until, field_path=self.field_path)
         )
+
+    def render_state(self):
+        """Return the preset, the range and its error."""
+        if not self._own(DateFieldListFilter):
+            return None
+        error = None if self.range_error is None else str(self.range_error)
+        return (self.field_path, self.preset, self.since, self.until, error)
 
     def choices(self, changelist):
         """Return the presets, each with its URL and whether it is chosen."""

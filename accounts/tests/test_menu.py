@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -327,3 +329,80 @@ def test_another_user_s_session_never_shows_this_user_s_menu(client):
 
     assert [item.name for item in tree] == ["Theirs"]
     assert session["accounts.menus"]["user"] == other.pk
+
+
+# ------------------------------------- the rendered menu kept in the process
+def _sidebar(client, path="/accounts/notifications/") -> list[tuple[str, bool]]:
+    """Return the sidebar's entries as the page shows them: (name, current)."""
+    html = client.get(path).content.decode()
+    start = html.find('data-testid="main-menu"')
+    if start < 0:
+        return []
+    nav = html[start : html.index("</nav>", start)]
+    return [
+        (name.strip(), 'aria-current="page"' in attrs)
+        for attrs, name in re.findall(
+            r'<a class="nav-link([^>]*)>\s*([^<]*?)\s*</a>', nav
+        )
+    ]
+
+
+def _names(client) -> list[str]:
+    return [name for name, _current in _sidebar(client)]
+
+
+def test_the_rendered_menu_follows_a_rename_a_new_menu_and_a_lost_role(client):
+    customers = MenuFactory(name="Customers", order=1)
+    user, role = _logged_in(client, customers)
+    assert _names(client) == ["Customers"]
+
+    customers.name = "Leads"
+    customers.save()
+    assert _names(client) == ["Leads"]
+
+    role.menus.add(MenuFactory(name="Reports", order=2))
+    assert _names(client) == ["Leads", "Reports"]
+
+    user.roles.remove(role)
+    assert _names(client) == []
+
+
+def test_the_rendered_menu_follows_the_user_s_permissions(client):
+    from django.contrib.auth.models import Permission
+
+    classes = MenuFactory(name="My classes", url="/teacher/", order=1)
+    _user, role = _logged_in(client, classes, MenuFactory(name="Home", order=2))
+    assert _names(client) == ["Home"]  # the teacher portal is refused
+
+    role.permissions.add(Permission.objects.get(codename="use_teacher_portal"))
+    assert _names(client) == ["My classes", "Home"]
+
+
+def test_the_rendered_menu_marks_the_current_page_and_is_built_once(
+    client, monkeypatch
+):
+    from accounts import selectors
+
+    notes = MenuFactory(name="Notes", url="/accounts/notifications/", order=1)
+    password = MenuFactory(name="Password", url="/accounts/password/change/", order=2)
+    _logged_in(client, notes, password)
+    built = []
+    real = selectors.user_menu
+    monkeypatch.setattr(
+        selectors, "user_menu", lambda **kw: built.append(1) or real(**kw)
+    )
+
+    assert _sidebar(client) == [("Notes", True), ("Password", False)]
+    assert _sidebar(client, "/accounts/password/change/") == [
+        ("Notes", False),
+        ("Password", True),
+    ]
+    assert _sidebar(client) == [("Notes", True), ("Password", False)]
+    assert len(built) == 1  # the tree once; each page's HTML from the cache
+
+
+def test_two_users_never_share_a_rendered_menu(client):
+    _logged_in(client, MenuFactory(name="Mine"))
+    assert _names(client) == ["Mine"]
+    _logged_in(client, MenuFactory(name="Theirs"))
+    assert _names(client) == ["Theirs"]

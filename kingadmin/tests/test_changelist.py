@@ -381,6 +381,24 @@ class OrderingTests(ChangelistTestCase):
 
         self.assertEqual(cl.sort_url(price), "?o=-price")
 
+    def test_the_headers_link_to_their_sort_and_mark_the_sorted_one(self):
+        response = self.client.get(BOOKS, {"o": "-price", "q": "a&b"})
+
+        self.assertContains(
+            response,
+            '<th scope="col"><a class="link-body-emphasis text-decoration-none" '
+            'href="?o=price&amp;q=a%26b">Price <i class="bi bi-caret-down-fill" '
+            'aria-label="descending"></i></a></th>',
+            html=True,
+        )
+        self.assertContains(
+            response,
+            '<th scope="col"><a class="link-body-emphasis text-decoration-none" '
+            'href="?o=title&amp;q=a%26b">Title</a></th>',
+            html=True,
+        )
+        self.assertContains(response, '<th scope="col">Tags</th>', html=True)
+
     def test_sorting_by_a_column_that_cannot_sort_is_ignored_and_reported(self):
         for value in ("tag_names", "author__email", "-", "--title", "pk; DROP"):
             with self.subTest(o=value):
@@ -422,6 +440,22 @@ class PaginationTests(ChangelistTestCase):
                         q["sql"] for q in captured if "OFFSET" in q["sql"].upper()
                     )
                     self.assertIn("IN (SELECT", page.upper())
+
+    def test_the_page_links_mark_the_current_page(self):
+        second = self.client.get(BOOKS, {"p": "2", "o": "-title"})
+
+        self.assertContains(
+            second,
+            '<li class="page-item"><a class="page-link" href="?p=1&amp;o=-title">'
+            "1</a></li>",
+            html=True,
+        )
+        self.assertContains(
+            second,
+            '<li class="page-item active" aria-current="page">'
+            '<span class="page-link">2</span></li>',
+            html=True,
+        )
 
     def test_a_page_size_of_the_offered_choices_is_used(self):
         response = self.client.get(BOOKS, {"per_page": "25"})

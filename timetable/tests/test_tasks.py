@@ -48,13 +48,10 @@ def test_tomorrows_students_and_teachers_are_reminded_once_each(
         teacher=campus.other_teacher,
         room=campus.small_room,
     )
-    # Today's and the day after tomorrow's sessions are not tomorrow's.
-    plan_tomorrow(
-        campus,
-        9,
-        starts_at=timezone.now() + timedelta(hours=1),
-        ends_at=timezone.now() + timedelta(hours=2),
-    )
+    # Today's and the day after tomorrow's sessions are not tomorrow's (today
+    # at noon, local time: an hour from now is tomorrow after 23:00).
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    plan_tomorrow(campus, 9, starts_at=noon, ends_at=noon + timedelta(hours=1))
     CalendarSettings.objects.create(user=campus.students[2], reminders=False)
 
     with django_capture_on_commit_callbacks(execute=True):
