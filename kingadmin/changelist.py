@@ -172,6 +172,9 @@ class ChangeList:
         if duplicates:
             queryset = queryset.filter(pk__in=queryset.values("pk"))
         queryset = self._apply_select_related(queryset)
+        only = self.model_admin.get_list_only(self.request)
+        if only is not None:
+            queryset = queryset.only(*only)
         # Spelled out to columns, the order a "Next" cursor can seek in
         # (kingadmin.keyset); the same order Django would sort by.
         self.keys = keyset.spell_out(self.model, self.ordering)

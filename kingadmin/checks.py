@@ -47,6 +47,7 @@ E = {
     "list_select_related": "kingadmin.E011",
     "autocomplete_fields": "kingadmin.E012",
     "autocomplete_search": "kingadmin.E013",
+    "list_only": "kingadmin.E014",
     "rule_url": "kingadmin.E020",
     "rule_hook": "kingadmin.E021",
     "rule_query": "kingadmin.E022",
@@ -130,6 +131,7 @@ class ModelAdminChecks:
             *self._check_fieldsets(admin_obj),
             *self._check_list_per_page(admin_obj),
             *self._check_list_select_related(admin_obj),
+            *self._check_list_only(admin_obj),
             *self._check_autocomplete_fields(admin_obj),
         ]
 
@@ -334,6 +336,18 @@ class ModelAdminChecks:
             "list_select_related",
             "The value of 'list_select_related' must be a boolean, a tuple or a list.",
         )
+
+    def _check_list_only(self, obj) -> Errors:
+        """Return the errors of ``list_only`` (None, or field paths)."""
+        if obj.list_only is None:
+            return []
+        return _each(obj, "list_only", self._check_list_only_item)
+
+    def _check_list_only_item(self, obj, item, label) -> Errors:
+        """Return the errors of one column the list loads."""
+        if not isinstance(item, str) or not _path_ok(obj.model, item):
+            return _refers(obj, "list_only", label, item, "a field")
+        return []
 
     # -- autocomplete_fields
 

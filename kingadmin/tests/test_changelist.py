@@ -565,6 +565,18 @@ class QueryCountTests(ChangelistTestCase):
 
         self.assertEqual(many, few)
 
+    def test_list_only_loads_the_columns_it_names_and_no_query_per_row(self):
+        for number in range(5):
+            make_review(self.family, f"Reader {number}")
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get("/admin/toy/review/")
+        [page] = [q["sql"] for q in queries if 'FROM "toy_review"' in q["sql"][:400]]
+        self.assertIn('"toy_book"."title"', page)
+        self.assertNotIn('"toy_book"."price"', page)
+        self.assertContains(response, "Reader 4")
+        self.assertContains(response, "Family")
+        self.assertEqual(self.count_queries("/admin/toy/review/?o=-book"), len(queries))
+
 
 class AskedFiltersTests(TestCase):
     """``build_filters(asked_only=True)``: only the filters the query names."""

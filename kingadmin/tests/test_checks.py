@@ -52,6 +52,7 @@ BROKEN = {
     "kingadmin.E012": {"autocomplete_fields": ("name",)},
     # Permission is on no site: nothing to search it with.
     "kingadmin.E013": {"autocomplete_fields": ("permissions",)},
+    "kingadmin.E014": {"list_only": ("name", "permissions__title")},
 }
 
 

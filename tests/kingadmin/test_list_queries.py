@@ -2,7 +2,8 @@
 
 Session, user (with the unread count and the menu stamp), the options of
 the relation filters, and the page's rows with their capped count in one
-query; the menu rows come from the session once read (``MenuStamp``).
+query; the menu rows come from the session once read (``MenuStamp``), the
+filter options from the process's cache once queried (three queries then).
 """
 
 import pytest
@@ -63,3 +64,21 @@ def test_a_page_past_the_end_shows_the_last_page_in_a_query_more(
     cl = response.context["cl"]
     assert cl.page_num == last
     assert response.context["rows"]
+
+
+@pytest.mark.parametrize(("username", "url"), LISTS[:5])
+def test_a_list_seen_again_is_three_queries_and_loads_only_its_columns(
+    client, demo, username, url, django_assert_num_queries
+):
+    from accounts.models import User
+
+    client.force_login(User.objects.get(username=username))
+    first = client.get(url)
+    with django_assert_num_queries(3) as seen_again:  # session, user, rows
+        again = client.get(url)
+    assert again.content.count(b"<tr>") == first.content.count(b"<tr>") > 1
+    page = seen_again.captured_queries[-1]["sql"]
+    assert '"crm_customer"."phone"' in page
+    for unread in ('"crm_customer"."notes"', '"crm_customer"."id_number"'):
+        assert unread not in page
+    assert '"accounts_user"."password"' not in page

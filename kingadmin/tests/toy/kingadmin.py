@@ -84,6 +84,8 @@ class ReviewAdmin(kingadmin.ModelAdmin):
     list_display = ("book", "reviewer", "rating")
     list_filter = ("rating",)
     search_fields = ("reviewer", "book__title")
+    # Only what the columns show: the book's title (its __str__), no price.
+    list_only = ("book__title", "reviewer", "rating")
 
 
 # A second site, with its own URL namespace and its own routes in the rules.
