@@ -24,10 +24,12 @@ from kingadmin import keyset
 from kingadmin.columns import (
     Column,
     Row,
+    cell_formats,
     cell_html,
+    escape_html,
     fast_format_html,
-    is_date,
     path_spawns_duplicates,
+    row_cell_html,
 )
 from kingadmin.links import MARKER, split_at_marker
 from kingadmin.views import SELECTED_VAR
@@ -346,31 +348,27 @@ class ChangeList:
 
     def _plain_row(self, obj, selectable: bool) -> Row:
         cells = []
-        html = [self._select_cell(obj)] if selectable else []
-        for column, date in self._column_kinds:
+        html = [fast_format_html(self._select_format, obj.pk)] if selectable else []
+        for column, formats in self._cell_formats:
             value = self.cell_value(column, obj)
             cells.append({"column": column, "value": value})
             url = self.change_url(obj) if column.link else None
-            html.append(cell_html(column, value, url, date=date))
+            html.append(row_cell_html(formats, value, url))
         # One call for the row: each cell is safe HTML already.
         return Row(obj, cells, html=SafeString("".join(html)))
 
-    def _select_cell(self, obj) -> SafeString:
-        return fast_format_html(
+    @cached_property
+    def _select_format(self) -> str:
+        # The row's checkbox, all but its id escaped once per list.
+        return (
             '<td class="text-center"><input type="checkbox" class="form-check-input" '
-            'name="{}" value="{}" aria-label="{}" data-row-select></td>',
-            SELECTED_VAR,
-            obj.pk,
-            self._select_label,
+            f'name="{escape_html(SELECTED_VAR)}" value="{{}}" '
+            f'aria-label="{escape_html(_("Select row"))}" data-row-select></td>'
         )
 
     @cached_property
-    def _select_label(self) -> str:
-        return str(_("Select row"))
-
-    @cached_property
-    def _column_kinds(self) -> list[tuple[Column, bool]]:
-        return [(column, is_date(column)) for column in self.columns]
+    def _cell_formats(self) -> list[tuple[Column, dict]]:
+        return [(column, cell_formats(column)) for column in self.columns]
 
     @cached_property
     def _choice_labels(self) -> dict[str, dict]:

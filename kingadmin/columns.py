@@ -234,6 +234,28 @@ def is_date(column: Column) -> bool:
     return field is not None and field.get_internal_type() in DATE_TYPES
 
 
+def cell_formats(column: Column) -> dict[tuple[bool, bool], str]:
+    """Return ``column``'s cell formats by (link, long), its name already in.
+
+    For a list's rows: the column's name is escaped once, not in every cell.
+    """
+    date = is_date(column)
+    name = escape_html(column.name).replace("{", "{{").replace("}", "}}")
+    return {
+        (link, long): CELL_FORMATS[link, long, date].replace("{}", name, 1)
+        for link in (False, True)
+        for long in (False, True)
+    }
+
+
+def row_cell_html(formats: dict, value, url: str | None = None) -> SafeString:
+    """Return one cell as ``cell_html`` does, with the column's ``cell_formats``."""
+    template = formats[url is not None, is_long(value)]
+    if url is None:
+        return fast_format_html(template, value)
+    return fast_format_html(template, url, value)
+
+
 def cell_html(
     column: Column, value, url: str | None = None, *, date: bool | None = None
 ) -> SafeString:

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from kingadmin.sites import site
 from kingadmin.tests.factories import (
@@ -157,6 +158,31 @@ class ColumnTests(ChangelistTestCase):
         )
         self.assertIn(
             '<td data-column="published" class="text-nowrap">1923-08-01</td>', html
+        )
+
+    def test_a_row_s_cells_are_those_cell_html_writes(self):
+        from kingadmin.columns import cell_formats, cell_html, row_cell_html
+
+        cl = self.client.get(BOOKS).context["cl"]
+        url = "/x?a=1&b=2"
+        for column in cl.columns:
+            for value in ("a < b", "x" * 60, None, self.lu, mark_safe("<i>ok</i>")):
+                for link in (None, url):
+                    with self.subTest(column=column.name, value=value, url=link):
+                        self.assertEqual(
+                            row_cell_html(cell_formats(column), value, link),
+                            cell_html(column, value, link),
+                        )
+
+    def test_each_row_starts_with_its_checkbox(self):
+        response = self.client.get(AUTHORS)  # no list_editable: rows in Python
+
+        self.assertContains(
+            response,
+            '<td class="text-center"><input type="checkbox" class="form-check-input"'
+            f' name="_selected_action" value="{self.lu.pk}" aria-label="Select row"'
+            " data-row-select></td>",
+            html=True,
         )
 
 
