@@ -20,7 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from kingadmin import keyset
+from kingadmin import keyset, listcache
 from kingadmin.columns import (
     Column,
     Row,
@@ -41,6 +41,10 @@ PER_PAGE_VAR = "per_page"
 EXPORT_FORMAT_VAR = "format"
 RESERVED_VARS = frozenset(
     {PAGE_VAR, SEARCH_VAR, ORDER_VAR, PER_PAGE_VAR, keyset.CURSOR_VAR}
+)
+# What does not change which rows a list holds (nor how many).
+NOT_COUNTED_VARS = frozenset(
+    {PAGE_VAR, ORDER_VAR, PER_PAGE_VAR, keyset.CURSOR_VAR, EXPORT_FORMAT_VAR}
 )
 MAX_SEARCH_LENGTH = 200
 COUNT_ALIAS = "_kingadmin_count"  # the capped count, riding on the page's rows
@@ -291,6 +295,13 @@ class ChangeList:
         """
         if self.queryset.query.group_by is not None or self.queryset.query.distinct:
             return None, 0
+        limit = self.model_admin.count_limit
+        if listcache.known_capped(self):
+            # Known to hold more than the limit a moment ago: not recounted.
+            rows = list(self._page(self.queryset, page))
+            if rows:
+                return rows, limit + 1
+            listcache.forget_capped(self)  # none on this page: count again
         try:
             sql, params = self._capped_count().query.sql_with_params()
         except EmptyResultSet:  # a queryset.none(): no rows, nothing to ask
@@ -298,7 +309,10 @@ class ChangeList:
         # The SQL is Django's own compilation of the queryset; values stay in params.
         total = RawSQL(f"SELECT COUNT(*) FROM ({sql}) capped", params)  # noqa: S608, S611
         rows = list(self._page(self.queryset.annotate(**{COUNT_ALIAS: total}), page))
-        return rows, getattr(rows[0], COUNT_ALIAS) if rows else 0
+        counted = getattr(rows[0], COUNT_ALIAS) if rows else 0
+        if counted > limit:
+            listcache.remember_capped(self)
+        return rows, counted
 
     def rows(self, formset=None, *, selectable: bool = False) -> list[Row]:
         """Return the rows of the current page, with ``formset``'s forms if editable.

@@ -31,6 +31,14 @@ shows: the query string and each filter's ``render_state()`` (its class,
 template, title, options and value). A filter whose ``render_state()`` is
 None (the default of ``ListFilter``; built-in filters whose ``choices()`` a
 subclass overrides) makes the panel render every time.
+
+**Lists known to exceed ``count_limit``**: a list shows "more than N
+results" past its count limit, and counting those N+1 rows was the costliest
+part of its query. A list (site, model, user and permissions, its filters
+and search: the query string but for page, sort and page size) found over
+the limit is not recounted within the timeout; its page is read alone. An
+empty page (rows deleted since) counts again. Only "more than N" can lag,
+after a mass deletion; an exact count is always counted.
 """
 
 from __future__ import annotations
@@ -79,6 +87,55 @@ def filter_panel(changelist, render):
         html = render()
         cache.set(key, html, _seconds())
     return html
+
+
+def known_capped(changelist) -> bool:
+    """Return True if ``changelist``'s rows were found over its count limit."""
+    key = _capped_key(changelist)
+    return key is not None and caches[_alias()].get(key) is not None
+
+
+def remember_capped(changelist) -> None:
+    """Say that ``changelist`` holds more rows than its count limit."""
+    key = _capped_key(changelist)
+    if key is not None:
+        caches[_alias()].set(key, True, _seconds())
+
+
+def forget_capped(changelist) -> None:
+    """Count ``changelist``'s rows again on its next page."""
+    key = _capped_key(changelist)
+    if key is not None:
+        caches[_alias()].delete(key)
+
+
+def _capped_key(changelist) -> str | None:
+    from kingadmin.changelist import NOT_COUNTED_VARS
+
+    if not _alias():
+        return None
+    user = changelist.request.user
+    if not user.is_authenticated:
+        return None
+    perms = () if user.is_superuser else tuple(sorted(user.get_all_permissions()))
+    params = sorted(
+        (key, tuple(values))
+        for key, values in changelist.params.lists()
+        if key not in NOT_COUNTED_VARS and key not in changelist.ignored
+    )
+    return _digest(
+        "kingadmin-capped",
+        (
+            changelist.model_admin.admin_site.name,
+            changelist.model._meta.label,
+            changelist.model_admin.count_limit,
+            user.pk,
+            user.is_active,
+            user.is_superuser,
+            perms,
+            tuple(params),
+        ),
+    )
 
 
 def _alias() -> str | None:

@@ -2,6 +2,7 @@
 
 import re
 import time
+from decimal import Decimal
 from unittest import mock
 
 from django.core.cache import caches
@@ -13,7 +14,7 @@ from django.utils import translation
 import kingadmin
 from kingadmin import listcache
 from kingadmin.filters import SimpleListFilter
-from kingadmin.tests.factories import make_author, make_user
+from kingadmin.tests.factories import make_author, make_book, make_user
 from kingadmin.tests.test_changelist import (
     BOOKS,
     ChangelistTestCase,
@@ -21,7 +22,7 @@ from kingadmin.tests.test_changelist import (
     PaginationTests,
 )
 from kingadmin.tests.toy.kingadmin import PriceBandFilter
-from kingadmin.tests.toy.models import Author
+from kingadmin.tests.toy.models import Author, Book
 
 CACHED = override_settings(
     CACHES={
@@ -208,3 +209,52 @@ class WatchTests(ChangelistTestCase):
         self.assertTrue(post_delete.has_listeners(Author))
         # Bulk deletes of other models keep Django's fast path.
         self.assertFalse(post_delete.has_listeners(Review))
+
+
+@CACHED
+class CappedCountTests(Cleared, ChangelistTestCase):
+    """A list found over its count limit is not recounted for a while."""
+
+    def setUp(self):
+        super().setUp()
+        patcher = mock.patch.object(
+            kingadmin.site.get_model_admin(Book), "count_limit", 3
+        )
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def page(self, params=None):
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(BOOKS, params or {})
+        counted = any("COUNT(*)" in q["sql"] for q in queries)
+        return response, counted
+
+    def test_a_list_over_the_limit_is_counted_once_then_read_alone(self):
+        first, counted = self.page()
+        self.assertTrue(counted)
+        self.assertContains(first, "More than 3 results")
+
+        again, counted = self.page({"o": "-title"})  # the same rows, sorted
+        self.assertFalse(counted)
+        self.assertContains(again, "More than 3 results")
+        self.assertEqual(len(again.context["rows"]), 5)
+
+    def test_other_filters_or_a_list_under_the_limit_are_counted_every_time(self):
+        self.page()
+        narrowed, counted = self.page({"price_band": "cheap"})
+        self.assertTrue(counted)
+        self.assertContains(narrowed, "2 results")
+        make_book("Cheap Again", self.lu, price=Decimal("5.00"))
+        narrowed, counted = self.page({"price_band": "cheap"})
+        self.assertTrue(counted)
+        self.assertContains(narrowed, "3 results")
+
+    def test_an_empty_page_counts_again(self):
+        self.page()
+        Book.objects.all().delete()
+
+        response, counted = self.page()
+
+        self.assertTrue(counted)
+        self.assertContains(response, "0 results")
+        self.assertContains(response, "Nothing matches.")
