@@ -17,6 +17,7 @@ from django.db import connections, models
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -405,7 +406,12 @@ class ChangeList:
             if value is None or value == "":
                 return column.empty
             return labels.get(value, value)
-        return column.value(obj)
+        return column.value(obj, tz=self._timezone)
+
+    @cached_property
+    def _timezone(self):
+        # The current time zone, looked up once for the page's cells.
+        return timezone.get_current_timezone()
 
     def change_url(self, obj) -> str:
         """Return the URL of ``obj``'s change page."""

@@ -142,18 +142,21 @@ class Column:
         value = self.getter(obj)
         return value, None
 
-    def value(self, obj):
-        """Return the cell for ``obj``: escaped by the template unless format_html."""
+    def value(self, obj, *, tz=None):
+        """Return the cell for ``obj``: escaped by the template unless format_html.
+
+        Datetimes show in ``tz``, by default the current time zone.
+        """
         target, model_field = self._raw(obj)
         if model_field is not None:
             if target is None:
                 return self.empty
-            return display_for_field(target, model_field)
+            return display_for_field(target, model_field, tz=tz)
         if callable(target) and not isinstance(target, models.Model):
             target = target()
         if target is None or target == "":
             return self.empty
-        return display_for_value(target, boolean=self.boolean)
+        return display_for_value(target, boolean=self.boolean, tz=tz)
 
     def text(self, obj) -> object:
         """Return the plain value of the cell for ``obj`` (exports)."""

@@ -18,8 +18,12 @@ from django.utils.translation import gettext_lazy as _
 EMPTY = "—"
 
 
-def display_for_value(value, *, boolean: bool = False):
-    """Return ``value`` formatted for display (escaped later by the template)."""
+def display_for_value(value, *, boolean: bool = False, tz=None):
+    """Return ``value`` formatted for display (escaped later by the template).
+
+    An aware datetime shows in ``tz``, by default the current time zone (a
+    list passes it once for all its cells).
+    """
     if boolean or isinstance(value, bool):
         if value is None:
             return EMPTY
@@ -37,8 +41,8 @@ def display_for_value(value, *, boolean: bool = False):
     if value is None or value == "":
         return EMPTY
     if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
+        if value.utcoffset() is not None:  # aware
+            value = value.astimezone(tz or timezone.get_current_timezone())
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -47,7 +51,7 @@ def display_for_value(value, *, boolean: bool = False):
     return value
 
 
-def display_for_field(obj: models.Model, field: models.Field):
+def display_for_field(obj: models.Model, field: models.Field, *, tz=None):
     """Return the display value of ``field`` on ``obj`` (choices as labels)."""
     if field.many_to_many:
         return ", ".join(str(o) for o in getattr(obj, field.name).all()) or EMPTY
@@ -61,7 +65,9 @@ def display_for_field(obj: models.Model, field: models.Field):
     if is_masked(field):
         return field.mask(getattr(obj, field.attname)) or EMPTY
     return display_for_value(
-        getattr(obj, field.attname), boolean=isinstance(field, models.BooleanField)
+        getattr(obj, field.attname),
+        boolean=isinstance(field, models.BooleanField),
+        tz=tz,
     )
 
 

@@ -34,3 +34,22 @@ def reverse_id(viewname: str, pk) -> str:
     if parts is None:
         parts = _parts[key] = split_at_marker(reverse(viewname, args=[MARKER]))
     return f"{parts[0]}{pk}{parts[1]}"
+
+
+_urls: dict[tuple, str] = {}
+
+
+def reverse_fixed(viewname: str, kwargs: dict) -> str:
+    """Return ``reverse(viewname, kwargs=kwargs)``, reversed once per process.
+
+    For URLs that take no row id (a model's list, add and export pages):
+    their kwargs are constants of the admin, so the cache stays as small as
+    the site's URL map.
+    """
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    fixed = tuple(kwargs.items())
+    key = (viewname, fixed, urlconf, get_script_prefix(), get_language())
+    url = _urls.get(key)
+    if url is None:
+        url = _urls[key] = reverse(viewname, kwargs=kwargs)
+    return url

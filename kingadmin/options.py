@@ -19,6 +19,7 @@ from django.urls import reverse
 from kingadmin.checks import ModelAdminChecks
 from kingadmin.formatting import is_masked
 from kingadmin.forms import KingadminModelForm
+from kingadmin.links import reverse_fixed
 from kingadmin.permissions import VIEW
 from kingadmin.views import (  # noqa: F401 - importable from here as before
     ACTION_VAR,
@@ -323,8 +324,9 @@ class ModelAdmin(ChangeListViews, ChangeFormViews, DeletionViews):
     def url(self, name: str, *args) -> str:
         """Return the URL of this model's view ``name`` on its site (``args``: id)."""
         kwargs = self._kwargs()
-        if args:
-            kwargs["object_id"] = args[0]
+        if not args:
+            return reverse_fixed(self.admin_site.route(name), kwargs)
+        kwargs["object_id"] = args[0]
         return reverse(self.admin_site.route(name), kwargs=kwargs)
 
     def get_urls(self) -> list:

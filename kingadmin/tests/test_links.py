@@ -1,11 +1,14 @@
-"""Row links: ``reverse_id`` gives what ``reverse`` gives, for any id."""
+"""Row links: ``reverse_id`` gives what ``reverse`` gives, for any id.
+
+``reverse_fixed`` (URLs without an id) likewise, under any prefix or URLconf.
+"""
 
 from django.http import HttpResponse
 from django.test import SimpleTestCase, override_settings
 from django.urls import NoReverseMatch, path, reverse, set_script_prefix
 from django.utils import translation
 
-from kingadmin.links import MARKER, reverse_id
+from kingadmin.links import MARKER, reverse_fixed, reverse_id
 
 
 def nothing(request, pk):
@@ -15,6 +18,7 @@ def nothing(request, pk):
 urlpatterns = [
     path("books/<str:pk>/", nothing, name="book"),
     path("numbers/<int:pk>", nothing, name="number"),
+    path("shelves/<str:shelf>/", nothing, name="shelf"),
 ]
 
 
@@ -48,3 +52,22 @@ class ReverseIdTests(SimpleTestCase):
             reverse_id("book", 5)
         with translation.override("zh-hans"):
             self.assertEqual(reverse_id("number", 6), "/numbers/6")
+
+
+@override_settings(ROOT_URLCONF=__name__)
+class ReverseFixedTests(SimpleTestCase):
+    def test_it_gives_reverses_result_for_each_prefix_and_urlconf(self):
+        self.assertEqual(reverse_fixed("shelf", {"shelf": "a b"}), "/shelves/a%20b/")
+        self.assertEqual(reverse_fixed("shelf", {"shelf": "x"}), "/shelves/x/")
+        set_script_prefix("/school/")
+        try:
+            self.assertEqual(
+                reverse_fixed("shelf", {"shelf": "x"}), "/school/shelves/x/"
+            )
+        finally:
+            set_script_prefix("/")
+        with (
+            override_settings(ROOT_URLCONF="kingadmin.tests.urls"),
+            self.assertRaises(NoReverseMatch),  # not the cached answer
+        ):
+            reverse_fixed("shelf", {"shelf": "x"})
