@@ -222,7 +222,7 @@ def menu_html(request) -> str:
     """Return the sidebar menu of ``request``'s user, rendered, for this page.
 
     Rendering the menu (deciding each entry's page, then its template) cost
-    a fifth of a list page. What the user may open is decided by the menu
+    a tenth of a list page. What the user may open is decided by the menu
     rows (the menu stamp), the user's permission names and flags: keyed by
     those (``_menu_key``), the tree and its HTML (one per active entry) are
     kept in the process's own cache. A stale menu could only show or hide a

@@ -375,10 +375,13 @@ class ChangeList:
     @cached_property
     def _select_format(self) -> str:
         # The row's checkbox, all but its id escaped once per list.
+        name, label = (
+            escape_html(text).replace("{", "{{").replace("}", "}}")
+            for text in (SELECTED_VAR, _("Select row"))
+        )
         return (
             '<td class="text-center"><input type="checkbox" class="form-check-input" '
-            f'name="{escape_html(SELECTED_VAR)}" value="{{}}" '
-            f'aria-label="{escape_html(_("Select row"))}" data-row-select></td>'
+            f'name="{name}" value="{{}}" aria-label="{label}" data-row-select></td>'
         )
 
     @cached_property

@@ -9,7 +9,7 @@ rows of the relation the user may view, one query, a model instance and a
 ``str()`` each, on every list page, for rows that rarely change (courses,
 sales, tags). They are keyed by what decides them:
 
-- the site, model, field path and limit of the filter;
+- the site, model, class, field path and limit of the filter;
 - the user (id, flags and permission names: the row rules that narrow the
   options decide on them);
 - the language (a row's ``str()`` may be translated);
@@ -164,6 +164,8 @@ def _options_key(spec) -> str | None:
         (
             spec.model_admin.admin_site.name,
             spec.model._meta.label,
+            type(spec).__module__,
+            type(spec).__qualname__,
             spec.field_path,
             spec.limit,
             user.pk,
