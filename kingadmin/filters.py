@@ -206,7 +206,14 @@ class _ValueFilter(FieldListFilter):
 
     def render_state(self):
         """Return the options and the chosen value."""
-        return self._value_state() if self._own(_ValueFilter) else None
+        if not self._own(_ValueFilter):
+            return None
+        fixed = isinstance(self.field.choices, list | tuple) or not self.field.choices
+        if type(self).options in FIELD_OPTIONS and fixed:
+            # The field's own choices: the same on every page (the language
+            # is in the key), so they need not be spelled out.
+            return (self.field_path, self.value, self.field.null)
+        return self._value_state()
 
     def _value_state(self) -> tuple:
         labels = tuple((value, str(label)) for value, label in self.options_list)
@@ -353,6 +360,10 @@ class RelatedFieldListFilter(_ValueFilter):
         except ValidationError:
             return {"pk__in": []}
         return {self.field_path: pk}
+
+
+#: The options() that read only the field (its choices, yes / no).
+FIELD_OPTIONS = (ChoicesFieldListFilter.options, BooleanFieldListFilter.options)
 
 
 class DateFieldListFilter(FieldListFilter):

@@ -24,13 +24,15 @@ filter *offers* can be stale: the list's rows are always queried under the
 list's own row rules, so a stale option can only narrow what the user may
 see anyway.
 
-**The rendered filter panel**: the filters' entries (a link per choice,
-date and search forms) were a fifth of a list page. The filters are built
-on every page (their values narrow the rows); the HTML is kept by what it
-shows: the query string and each filter's ``render_state()`` (its class,
-template, title, options and value). A filter whose ``render_state()`` is
-None (the default of ``ListFilter``; built-in filters whose ``choices()`` a
-subclass overrides) makes the panel render every time.
+**The rendered filters and column headers**: the filters' entries (a link
+per choice, date and search forms) were a fifth of a list page. The filters
+are built on every page (their values narrow the rows); the HTML is kept by
+what it shows: the query string and each filter's ``render_state()`` (its
+class, template, title, options and value). A filter whose
+``render_state()`` is None (the default of ``ListFilter``; built-in filters
+whose ``choices()`` a subclass overrides) makes the panel render every time.
+The headers are kept by the admin, its columns and the query string (their
+sort links).
 
 **Lists known to exceed ``count_limit``**: a list shows "more than N
 results" past its count limit, and counting those N+1 rows was the costliest
@@ -78,7 +80,38 @@ def options_put(spec, options: list, truncated: bool) -> None:
 
 def filter_panel(changelist, render):
     """Return ``render()`` (the filters' entries), kept by what they show."""
-    key = _panel_key(changelist)
+    return _kept(_panel_key(changelist), render)
+
+
+def header_cells(changelist, render):
+    """Return ``render()`` (the column headers), kept by the list's query string.
+
+    A header shows its column's label (the admin's, in the language) and a
+    link sorting by it, which keeps the rest of the query string.
+    """
+    if not _alias():
+        return render()
+    admin = changelist.model_admin
+    kind = type(admin)
+    return _kept(
+        _digest(
+            "kingadmin-headers",
+            (
+                admin.admin_site.name,
+                changelist.model._meta.label,
+                kind.__module__,
+                kind.__qualname__,
+                get_language(),
+                tuple(column.name for column in changelist.columns),
+                sorted(changelist.params.lists()),
+                tuple(changelist.ignored),
+            ),
+        ),
+        render,
+    )
+
+
+def _kept(key: str | None, render):
     if key is None:
         return render()
     cache = caches[_alias()]

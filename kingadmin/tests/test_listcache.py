@@ -19,6 +19,7 @@ from kingadmin.tests.test_changelist import (
     BOOKS,
     ChangelistTestCase,
     FilterTests,
+    OrderingTests,
     PaginationTests,
 )
 from kingadmin.tests.toy.kingadmin import PriceBandFilter
@@ -47,6 +48,11 @@ class Cleared:
 @CACHED
 class CachedFilterTests(Cleared, FilterTests):
     """Every filter test again, the options and the filters kept."""
+
+
+@CACHED
+class CachedOrderingTests(Cleared, OrderingTests):
+    """Every sort test again, the headers kept per query string."""
 
 
 @CACHED
@@ -148,6 +154,15 @@ class ListCacheTests(Cleared, ChangelistTestCase):
             f'href="?q=Family&amp;author={self.lu.pk}">Lu Xun</a>',
             html=True,
         )
+
+    def test_the_headers_are_rendered_per_query_string(self):
+        ascending = self.client.get(BOOKS, {"o": "price"})
+        descending = self.client.get(BOOKS, {"o": "-price"})
+
+        self.assertContains(ascending, 'href="?o=-price">Price <i')
+        self.assertContains(ascending, 'aria-label="ascending"')
+        self.assertContains(descending, 'href="?o=price">Price <i')
+        self.assertContains(descending, 'aria-label="descending"')
 
     def test_the_filters_are_kept_per_language(self):
         changelist = self.client.get(BOOKS).context["cl"]
