@@ -285,6 +285,9 @@ CACHES = {
 # (kingadmin/listcache.py).
 KINGADMIN_LIST_CACHE = "local"
 KINGADMIN_LIST_CACHE_SECONDS = 60
+# Sessions in the database, each page's read with SQL compiled once
+# (accounts/sessions.py); with Redis, Django's cached_db (below).
+SESSION_ENGINE = "accounts.sessions"
 # With REDIS_URL (redis://host:6379/0) Redis is the shared cache, for every
 # instance: rate limits and the login throttle count there, and sessions are
 # read from it (written through to the database, so a Redis restart logs
