@@ -145,12 +145,9 @@ def forget_capped(changelist) -> None:
 def _capped_key(changelist) -> str | None:
     from kingadmin.changelist import NOT_COUNTED_VARS
 
-    if not _alias():
+    who = _who(changelist.request.user)
+    if who is None:
         return None
-    user = changelist.request.user
-    if not user.is_authenticated:
-        return None
-    perms = () if user.is_superuser else tuple(sorted(user.get_all_permissions()))
     params = sorted(
         (key, tuple(values))
         for key, values in changelist.params.lists()
@@ -162,10 +159,7 @@ def _capped_key(changelist) -> str | None:
             changelist.model_admin.admin_site.name,
             changelist.model._meta.label,
             changelist.model_admin.count_limit,
-            user.pk,
-            user.is_active,
-            user.is_superuser,
-            perms,
+            who,
             tuple(params),
         ),
     )
@@ -179,19 +173,27 @@ def _seconds() -> int:
     return getattr(settings, SECONDS_SETTING, DEFAULT_SECONDS)
 
 
+def _who(user) -> tuple | None:
+    """Return what the row rules decide on of ``user``; None if not to be kept.
+
+    Its id, flags and permission names (a superuser's are all of them).
+    """
+    if not _alias() or not user.is_authenticated:
+        return None
+    perms = () if user.is_superuser else tuple(sorted(user.get_all_permissions()))
+    return (user.pk, user.is_active, user.is_superuser, perms)
+
+
 def _digest(prefix: str, what: tuple) -> str:
     digest = hashlib.blake2b(repr(what).encode(), digest_size=16).hexdigest()
     return f"{prefix}:{digest}"
 
 
 def _options_key(spec) -> str | None:
-    if not _alias():
-        return None
-    user = spec.request.user
-    if not user.is_authenticated:
+    who = _who(spec.request.user)
+    if who is None:
         return None
     _watch(spec.field.related_model)
-    perms = () if user.is_superuser else tuple(sorted(user.get_all_permissions()))
     return _digest(
         "kingadmin-options",
         (
@@ -201,10 +203,7 @@ def _options_key(spec) -> str | None:
             type(spec).__qualname__,
             spec.field_path,
             spec.limit,
-            user.pk,
-            user.is_active,
-            user.is_superuser,
-            perms,
+            who,
             get_language(),
             _generation,
         ),
