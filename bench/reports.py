@@ -15,7 +15,7 @@ between runs, topped up by seed_demo to 100,000 customers and 1,000,000
 follow-ups only when it holds fewer); this bench adds payments with
 ``bulk_create`` until there are ``--payments`` of them. A is the page,
 fetched with ``django.test.Client`` as the superuser ``admin`` (every
-campus); B is the report's six grouped queries written by hand in SQL, run
+campus); B is the report's seven grouped queries written by hand in SQL, run
 through the same connection; the two alternate. A period is compared only if
 its page answers 200 with the revenue table. A full run exits 0; a smoke run
 exits 1 if a period is not comparable.
@@ -154,6 +154,17 @@ def hand_written_sql(
             f"SELECT c.consultant_id, u.display_name, u.username, {lead_counts} "
             f"{leads_from.replace('WHERE', 'INNER JOIN accounts_user u ON u.id = c.consultant_id WHERE')} "  # noqa: E501
             "GROUP BY c.consultant_id, u.display_name, u.username",
+            period + campus_c,
+        ),
+        (
+            "SELECT c.source, c.consultant_id, u.display_name, u.username, "
+            "COUNT(DISTINCT t.customer_id), "
+            "COUNT(DISTINCT t.customer_id) FILTER (WHERE t.state = 'attended') "
+            "FROM timetable_triallesson t JOIN crm_customer c ON c.id = t.customer_id "
+            f"{join_c} LEFT JOIN accounts_user u ON u.id = c.consultant_id "
+            "WHERE t.booked_at >= %s AND t.booked_at < %s "
+            f"AND t.state <> 'cancelled' {only_c} "
+            "GROUP BY c.source, c.consultant_id, u.display_name, u.username",
             period + campus_c,
         ),
         (

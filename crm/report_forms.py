@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from crm.models import Branch, Customer
 from crm.reports import ReportScope, add_months, shift_years
+from kingadmin.fields import ShortListChoiceField
 
 MAX_YEARS = 5
 # Last year's figures and the 24-month trend reach this far back.
@@ -66,7 +67,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class ConsultantChoiceField(forms.ModelChoiceField):
+class ConsultantChoiceField(ShortListChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name or obj.username
 
@@ -92,7 +93,7 @@ class ReportFilterForm(forms.Form):
     until = forms.DateField(
         label=_("To"), required=False, widget=DateInput(format="%Y-%m-%d")
     )
-    campus = forms.ModelChoiceField(
+    campus = ShortListChoiceField(
         label=_("Campus"),
         queryset=Branch.objects.all(),
         required=False,

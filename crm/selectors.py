@@ -9,16 +9,23 @@ from django.utils import timezone
 from crm.models import Customer
 
 
-def stale_q(*, days: int | None = None, now=None) -> Q:
+def stale_q(*, days: int | None = None, now=None, limit=None) -> Q:
     """Return the condition "a lead nobody worked for more than ``days`` days".
 
     Worked: entered, followed up or given to its current owner
     (``last_activity_at``); enrolled customers are never stale. ``days``
-    defaults to CRM_STALE_LEAD_DAYS, the private pool's protection.
+    defaults to CRM_STALE_LEAD_DAYS, the private pool's protection;
+    ``limit`` (see :func:`stale_limit`) replaces ``days`` and ``now``.
     """
-    days = settings.CRM_STALE_LEAD_DAYS if days is None else days
-    limit = (now or timezone.now()) - timedelta(days=days)
+    if limit is None:
+        limit = stale_limit(days=days, now=now)
     return Q(status=Customer.Status.NOT_ENROLLED, last_activity_at__lt=limit)
+
+
+def stale_limit(*, days: int | None = None, now=None):
+    """Return the instant a lead's last activity must precede to be stale."""
+    days = settings.CRM_STALE_LEAD_DAYS if days is None else days
+    return (now or timezone.now()) - timedelta(days=days)
 
 
 def customer_find_duplicate(

@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models.fields.files import FieldFile
+from django.forms.models import ModelChoiceIterator
 
 _INTEGER_TYPES = frozenset(
     {
@@ -90,6 +91,66 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         params={"value": item},
                     )
         return super()._check_values(value)
+
+
+class ShortListIterator(ModelChoiceIterator):
+    """The options of a :class:`ShortListChoiceField`: its list, read once."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.listed():
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.field.listed()) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.listed())
+
+
+class ShortListChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField over a short list (campuses, consultants): one query.
+
+    Django's field reads its queryset twice a request: ``get()`` to check
+    the chosen id, and again to list the options, streamed
+    (``QuerySet.iterator()``), which on PostgreSQL is a server-side cursor:
+    DECLARE, FETCH and CLOSE. This field reads the list once per form (one
+    plain query) and checks the chosen id against it. Only for lists short
+    enough to render whole; a long one wants an autocomplete widget.
+    """
+
+    iterator = ShortListIterator
+
+    def listed(self) -> list:
+        """Return the queryset's rows, read once per queryset."""
+        queryset = self.queryset
+        cached = self.__dict__.get("_listed")
+        if cached is None or cached[0] is not queryset:
+            cached = self._listed = (queryset, list(queryset))
+        return cached[1]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        key = self.to_field_name or "pk"
+        model = self.queryset.model
+        if isinstance(value, model):
+            value = getattr(value, key)
+        field = model._meta.pk if key == "pk" else model._meta.get_field(key)
+        try:
+            value = field.to_python(value)
+        except ValidationError:
+            value = None
+        for obj in self.listed():
+            if value is not None and getattr(obj, key) == value:
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"],
+            code="invalid_choice",
+            params={"value": value},
+        )
 
 
 class FileField(forms.FileField):

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db.models import F
+from django.db.models import Count, F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from crm import report_forms
 from crm.models import Customer, Enrollment, Payment
 from crm.report_forms import ReportFilterForm, default_period
-from crm.reports import ReportScope, sales_report
+from crm.reports import BoundIndex, ReportScope, sales_report
 from tests.factories import (
     BranchFactory,
     ClassListFactory,
@@ -254,6 +254,29 @@ def test_trend_pairs_each_month_with_the_same_month_a_year_earlier(data):
     )
     assert trend[0]["month"] == "2025-02"
     assert all(row["net"] == 0 for row in trend[:-2])
+
+
+def test_bound_index_puts_a_moment_on_a_bound_in_the_later_bucket(data):
+    # Buckets: before 2025-12-16 00:00 local, before 2026-01-16 00:00, none.
+    bounds = [local(2025, 12, 16), local(2026, 1, 16)]
+    rows = Payment.objects.annotate(bucket=BoundIndex("created_at", bounds))
+    assert sorted(
+        (row.created_at, row.bucket) for row in rows.order_by("created_at")
+    ) == [
+        (local(2024, 12, 15, 23), 0),
+        (local(2024, 12, 20), 0),
+        (local(2025, 1, 15, 12), 0),
+        (local(2025, 12, 16, 0, 0), 1),  # On the first bound: the next bucket.
+        (local(2026, 1, 5), 1),
+        (local(2026, 1, 15, 23, 59), 1),
+        (local(2026, 1, 16, 0, 0), None),  # From the last bound on: none.
+    ]
+    assert dict(
+        rows.order_by()
+        .values("bucket")
+        .annotate(n=Count("pk"))
+        .values_list("bucket", "n")
+    ) == {0: 3, 1: 3, None: 1}
 
 
 def test_followup_activity_counts_period_followups_and_stale_leads(data):
