@@ -59,14 +59,20 @@ class CompiledQuery:
     def _compile(self, connection, values: dict) -> _Compiled:
         counter = itertools.count(1)
         stand_ins = {name: _stand_in(value, counter) for name, value in values.items()}
-        queryset = self.build(**stand_ins)
-        query = queryset.query
+        try:
+            query = self.build(**stand_ins).query
+            compiler = query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
+        except (ArithmeticError, TypeError, ValueError) as error:
+            # A lookup that computes with its value (__year) met a stand-in.
+            raise ImproperlyConfigured(
+                f"{self.build.__qualname__}: building it with stand-in values "
+                f"failed ({error}); this query cannot be compiled once."
+            ) from error
         if not query.values_select and not query.annotation_select:
             raise ImproperlyConfigured(
                 f"{self.build.__qualname__} must return a values() queryset."
             )
-        compiler = query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
         slots = []  # (parameter index, value name, index in a tuple or None)
         wanted = {}
         for name, stand_in in stand_ins.items():

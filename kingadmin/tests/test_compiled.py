@@ -135,6 +135,11 @@ class CompiledQueryTests(TestCase):
         )
         with self.assertRaisesMessage(ImproperlyConfigured, "cannot be compiled once"):
             query.rows(part="Book")
+        query = CompiledQuery(
+            lambda year: Book.objects.filter(published__year=year).values("title")
+        )
+        with self.assertRaisesMessage(ImproperlyConfigured, "cannot be compiled once"):
+            query.rows(year=2021)
 
     def test_only_values_querysets(self):
         query = CompiledQuery(lambda author: Book.objects.filter(author_id=author))
