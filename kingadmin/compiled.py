@@ -100,6 +100,9 @@ class CompiledQuery:
 
 
 class _Compiled:
+    # Shared by the threads of a process: running it reads the compiler
+    # (its select list and converters, the database backend's functions of
+    # the connection it was compiled on) and changes nothing in it.
     def __init__(self, compiler, sql: str, params: list, slots: list, names: list):
         self.compiler = compiler
         self.sql = sql
