@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from crm import search
 from crm.demo_data import generate_customers
 from crm.models import Customer, CustomerSearchGram
 from crm.search import customer_search_q, grams_of, number_prefix
@@ -176,3 +177,60 @@ def test_searches_are_served_by_indexes(people, term, indexes):
     for index in indexes[connection.vendor]:
         assert index in plan, plan
     assert "SCAN crm_customer\n" not in plan + "\n" and "Seq Scan" not in plan, plan
+
+
+@pytest.fixture
+def common_letters(monkeypatch):
+    """Make every gram two customers share "common" (2,000 by default)."""
+    monkeypatch.setattr(search, "COMMON", 2)
+
+
+def pks(queryset) -> list[int]:
+    return list(queryset.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("term", ["张", "张 伟", "欧阳娜", "娜 lei"])
+def test_a_common_name_finds_the_same_rows_page_by_page(people, common_letters, term):
+    CustomerFactory(name="张伟伟", qq_name="娜娜 Lei")
+    CustomerFactory(name="欧阳娜", qq_name="lei")
+    CustomerFactory(name="张三", qq_name="")
+    condition = customer_search_q(term)
+    for order in (("-created_at", "-pk"), ("name", "pk")):
+        every = pks(Customer.objects.filter(condition).order_by(*order))
+        assert every, term
+        one_by_one = [
+            pk
+            for n in range(len(every) + 1)
+            for pk in pks(
+                Customer.objects.filter(condition).order_by(*order)[n : n + 1]
+            )
+        ]
+        assert one_by_one == every
+    assert found(term) == sorted(
+        Customer.objects.filter(pk__in=every).values_list("name", flat=True)
+    )
+
+
+def test_a_sorted_page_of_a_common_name_probes_rows_a_count_reads_ids(
+    people, common_letters
+):
+    CustomerFactory(name="张三")
+    condition = customer_search_q("张")
+    page = Customer.objects.filter(condition).order_by("-created_at")[:25]
+    count = Customer.objects.filter(condition).order_by().values("pk")[:10_001]
+    unsorted = Customer.objects.filter(condition).order_by()
+    assert "EXISTS" in str(page.query)
+    for query in (count.query, unsorted.query):
+        assert "EXISTS" not in str(query)
+        assert "crm_customersearchgram" in str(query)
+
+
+def test_a_rare_name_or_a_number_is_looked_up_by_its_ids(people, common_letters):
+    for term in ("欧阳", "138"):  # one customer has 欧阳; numbers never probe
+        page = Customer.objects.filter(customer_search_q(term)).order_by("name")[:25]
+        assert "EXISTS" not in str(page.query)
+
+
+def test_the_list_page_shows_a_common_names_rows(admin_client, people, common_letters):
+    CustomerFactory(name="张三")
+    assert listed(admin_client, "张") == ["张三", "张伟"]
