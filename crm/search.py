@@ -34,10 +34,12 @@ nickname changes (or it is new); code that writes customers in bulk
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
 
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
@@ -62,6 +64,7 @@ MIN_NUMBER_PREFIX = 3
 # customers that walk reads about 25 x 1,000,000 / 2,000 = 12,500 rows for
 # the first page, as long as looking up 2,000 ids takes.
 COMMON = 2000
+COMMON_SECONDS = 300
 _NUMBER = re.compile(r"\+?[\d\s\-\u2010-\u2015\u2212.()\[\]/]+")
 _NOT_DIGIT = re.compile(r"\D")
 INDEXED_FIELDS = ("name", "qq_name")
@@ -110,14 +113,24 @@ def _starts_with(field: str, prefix: str) -> Q:
 def _common_grams(grams: list[str]) -> bool:
     """Return True if customers have each of ``grams`` at least COMMON times.
 
-    One index-only query counting at most COMMON entries per gram.
+    One index-only query counting at most COMMON entries per gram, its
+    answer kept per process for a few minutes (the ``local`` cache): whether
+    a letter is common changes slowly, and a stale answer only chooses the
+    slower of two ways to the same rows.
     """
-    table = connection.ops.quote_name(CustomerSearchGram._meta.db_table)
-    column = connection.ops.quote_name("gram")
-    count = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {column} = %s LIMIT {COMMON}) g)"  # noqa: S608, E501 - names quoted, values bound
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join([count] * len(grams)), grams)
-        return all(n >= COMMON for n in cursor.fetchone())
+    cache = caches["local"]
+    text = "\x00".join([str(COMMON), *grams])
+    key = "crm-search-common:" + hashlib.sha256(text.encode()).hexdigest()
+    common = cache.get(key)
+    if common is None:
+        table = connection.ops.quote_name(CustomerSearchGram._meta.db_table)
+        column = connection.ops.quote_name("gram")
+        count = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {column} = %s LIMIT {COMMON}) g)"  # noqa: S608, E501 - names quoted, values bound
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join([count] * len(grams)), grams)
+            common = all(n >= COMMON for n in cursor.fetchone())
+        cache.set(key, common, COMMON_SECONDS)
+    return common
 
 
 def _by_name(term: str) -> QuerySet | None:
