@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from kingadmin import keyset, listcache
+from kingadmin import keyset, links, listcache
 from kingadmin.columns import (
     Column,
     Row,
@@ -326,6 +326,10 @@ class ChangeList:
         editable = (
             set(self.model_admin.get_list_editable(self.request)) if forms else set()
         )
+        with links.one_page():
+            return self._rows(forms, editable, selectable)
+
+    def _rows(self, forms: dict, editable: set, selectable: bool) -> list[Row]:
         rows = []
         for obj in self.result_list:
             form = forms.get(obj.pk)

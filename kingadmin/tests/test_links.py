@@ -8,7 +8,7 @@ from django.test import SimpleTestCase, override_settings
 from django.urls import NoReverseMatch, path, reverse, set_script_prefix
 from django.utils import translation
 
-from kingadmin.links import MARKER, reverse_fixed, reverse_id
+from kingadmin.links import MARKER, one_page, reverse_fixed, reverse_id
 
 
 def nothing(request, pk):
@@ -71,3 +71,37 @@ class ReverseFixedTests(SimpleTestCase):
             self.assertRaises(NoReverseMatch),  # not the cached answer
         ):
             reverse_fixed("shelf", {"shelf": "x"})
+
+
+@override_settings(ROOT_URLCONF=__name__)
+class OnePageTests(SimpleTestCase):
+    def test_inside_one_page_links_follow_the_prefix_read_on_entry(self):
+        set_script_prefix("/school/")
+        try:
+            with one_page():
+                self.assertEqual(reverse_id("book", 3), "/school/books/3/")
+                self.assertEqual(
+                    reverse_fixed("shelf", {"shelf": "x"}), "/school/shelves/x/"
+                )
+                self.assertEqual(reverse_id("book", "a b"), "/school/books/a%20b/")
+        finally:
+            set_script_prefix("/")
+        self.assertEqual(reverse_id("book", 3), "/books/3/")  # read again after
+
+    def test_each_block_reads_them_again(self):
+        with one_page():
+            self.assertEqual(reverse_id("book", 4), "/books/4/")
+        with (
+            override_settings(ROOT_URLCONF="kingadmin.tests.urls"),
+            one_page(),
+            self.assertRaises(NoReverseMatch),  # not the first block's URLconf
+        ):
+            reverse_id("book", 4)
+        with one_page():
+            set_script_prefix("/school/")
+            try:
+                with one_page():  # nested: its own reading
+                    self.assertEqual(reverse_id("book", 4), "/school/books/4/")
+            finally:
+                set_script_prefix("/")
+            self.assertEqual(reverse_id("book", 4), "/books/4/")  # the outer's
