@@ -344,17 +344,23 @@ class Customer(models.Model):
             ),
         ]
         indexes = [
-            # Filter by source/status, then the lists' default sort.
+            # Filter by source/status, then the lists' default sort, newest
+            # first and the id breaking ties: a deep page's ids are read from
+            # the index alone on PostgreSQL too (SQLite's indexes hold the id
+            # anyway), instead of 10,000 rows fetched and sorted by id.
             models.Index(
-                fields=["source", "-created_at"], name="customer_source_created_idx"
+                fields=["source", "-created_at", "-id"],
+                name="customer_source_created_idx",
             ),
             models.Index(
-                fields=["status", "-created_at"], name="customer_status_created_idx"
+                fields=["status", "-created_at", "-id"],
+                name="customer_status_created_idx",
             ),
-            models.Index(fields=["created_at"], name="customer_created_idx"),
+            models.Index(fields=["created_at", "id"], name="customer_created_idx"),
             models.Index(fields=["last_followup_at"], name="customer_last_fu_idx"),
             models.Index(
-                fields=["consultant", "-created_at"], name="customer_owner_created_idx"
+                fields=["consultant", "-created_at", "-id"],
+                name="customer_owner_created_idx",
             ),
             models.Index(
                 fields=["consultant", "last_followup_at"],
