@@ -35,6 +35,7 @@ nickname changes (or it is new); code that writes customers in bulk
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -47,6 +48,7 @@ from django.db.models import (
     Expression,
     F,
     Func,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -59,13 +61,17 @@ from crm.models import Customer, CustomerSearchGram
 # A number is at least this many digits: shorter ones would match a good part
 # of the table by number, and are better read as text.
 MIN_NUMBER_PREFIX = 3
-# A gram this many customers share is "common": a sorted page of them is
-# found faster by walking the sort's index (FirstRowsByProbes). At 1,000,000
-# customers a common gram's first page walks at most 25 x 1,000,000 / 10,000
-# = 2,500 rows; below it, looking up the ids takes at most 25 ms on SQLite
-# and 60 ms on PostgreSQL, whose walk costs more a row (5 us, against 6 us a
-# looked-up id): at 2,500 ids the walk took 58 ms there, the ids 16 ms.
-COMMON = 10_000
+# A gram is "common" when at least common_threshold() customers share it: a
+# sorted page of them is found faster by walking the sort's index
+# (FirstRowsByProbes). The threshold is 10 x the square root of the number
+# of customers: the walk then reads at most 25 x customers / threshold = 2.5
+# x the root rows for a first page (790 at 100,000 customers, 2,500 at
+# 1,000,000), and looking up the ids of a gram just under it takes as many
+# lookups as the threshold (3,160 and 10,000): both grow as the root.
+# Measured at 1,000,000: under the threshold the ids take at most 25 ms on
+# SQLite and 60 ms on PostgreSQL, whose walk costs more a row (5 us against
+# 6 us a looked-up id; at 2,500 ids its walk took 58 ms, the ids 16 ms).
+COMMON_FACTOR = 10
 COMMON_SECONDS = 300
 _NUMBER = re.compile(r"\+?[\d\s\-\u2010-\u2015\u2212.()\[\]/]+")
 _NOT_DIGIT = re.compile(r"\D")
@@ -112,25 +118,40 @@ def _starts_with(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
-def _common_grams(grams: list[str]) -> bool:
-    """Return True if customers have each of ``grams`` at least COMMON times.
+def common_threshold() -> int:
+    """Return how many customers make a gram common (see COMMON_FACTOR).
 
-    One index-only query counting at most COMMON entries per gram, its
-    answer kept per process for a few minutes (the ``local`` cache): whether
-    a letter is common changes slowly, and a stale answer only chooses the
-    slower of two ways to the same rows.
+    The number of customers is the highest id (one index lookup; as many,
+    give or take deletions), kept per process for a few minutes.
     """
     cache = caches["local"]
-    text = "\x00".join([str(COMMON), *grams])
+    size = cache.get("crm-search-size")
+    if size is None:
+        size = Customer.objects.aggregate(highest=Max("pk"))["highest"] or 0
+        cache.set("crm-search-size", size, COMMON_SECONDS)
+    return max(1, math.isqrt(size) * COMMON_FACTOR)
+
+
+def _common_grams(grams: list[str]) -> bool:
+    """Return True if each of ``grams`` is common (see COMMON_FACTOR).
+
+    One index-only query counting at most the threshold's number of entries
+    per gram, its answer kept per process for a few minutes (the ``local``
+    cache): whether a letter is common changes slowly, and a stale answer
+    only chooses the slower of two ways to the same rows.
+    """
+    threshold = common_threshold()
+    cache = caches["local"]
+    text = "\x00".join([str(threshold), *grams])
     key = "crm-search-common:" + hashlib.sha256(text.encode()).hexdigest()
     common = cache.get(key)
     if common is None:
         table = connection.ops.quote_name(CustomerSearchGram._meta.db_table)
         column = connection.ops.quote_name("gram")
-        count = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {column} = %s LIMIT {COMMON}) g)"  # noqa: S608, E501 - names quoted, values bound
+        count = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {column} = %s LIMIT {threshold:d}) g)"  # noqa: S608, E501 - names quoted, values bound
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join([count] * len(grams)), grams)
-            common = all(n >= COMMON for n in cursor.fetchone())
+            common = all(n >= threshold for n in cursor.fetchone())
         cache.set(key, common, COMMON_SECONDS)
     return common
 

@@ -1,6 +1,7 @@
 """Finding customers by part of a number or of a name (crm.search)."""
 
 import io
+import math
 
 import pytest
 from django.core.management import call_command
@@ -181,8 +182,8 @@ def test_searches_are_served_by_indexes(people, term, indexes):
 
 @pytest.fixture
 def common_letters(monkeypatch):
-    """Make every gram two customers share "common" (2,000 by default)."""
-    monkeypatch.setattr(search, "COMMON", 2)
+    """Make every gram two customers share "common" (see common_threshold)."""
+    monkeypatch.setattr(search, "common_threshold", lambda: 2)
 
 
 def pks(queryset) -> list[int]:
@@ -234,3 +235,12 @@ def test_a_rare_name_or_a_number_is_looked_up_by_its_ids(people, common_letters)
 def test_the_list_page_shows_a_common_names_rows(admin_client, people, common_letters):
     CustomerFactory(name="张三")
     assert listed(admin_client, "张") == ["张三", "张伟"]
+
+
+def test_a_gram_is_common_from_ten_times_the_root_of_the_customers(
+    people, django_assert_num_queries
+):
+    highest = Customer.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    assert search.common_threshold() == max(1, math.isqrt(highest) * 10)
+    with django_assert_num_queries(0):  # kept for a few minutes
+        search.common_threshold()
