@@ -240,6 +240,9 @@ class FirstRowsByProbes(Expression):
     matches (no sort, or no limit) the ids are faster anyway. So: the probes
     in a sorted, limited query, the ids in any other; the search uses this
     only when every gram of the term is common (:func:`_common_grams`).
+    Both are resolved against the query, so neither may add a join (a join
+    the unused one added would still be in the FROM): both read the
+    customer row and subqueries only.
     """
 
     output_field = BooleanField()
