@@ -73,27 +73,14 @@ class CompiledQuery:
             raise ImproperlyConfigured(
                 f"{self.build.__qualname__} must return a values() queryset."
             )
-        slots = []  # (parameter index, value name, index in a tuple or None)
-        wanted = {}
-        for name, stand_in in stand_ins.items():
-            items = stand_in if isinstance(stand_in, tuple) else (stand_in,)
-            for n, item in enumerate(items):
-                if item is not None:
-                    place = n if isinstance(stand_in, tuple) else None
-                    wanted[_adapt(connection, item)] = (name, place)
-        for index, param in enumerate(params):
-            try:
-                slot = wanted.get(param)
-            except TypeError:  # An unhashable parameter: not a stand-in.
-                continue
-            if slot is not None:
-                slots.append((index, *slot))
+        slots = _slots(connection, stand_ins, params)
         found = {slot[1:] for slot in slots}
-        missing = [slot for slot in wanted.values() if slot not in found]
+        wanted = _wanted(connection, stand_ins).values()
+        missing = [slot for slot in wanted if slot not in found]
         if missing:
             raise ImproperlyConfigured(
-                f"{self.build.__qualname__}: the values {missing} do not reach "
-                "the SQL as they are; this query cannot be compiled once."
+                f"{self.build.__qualname__}: the values {missing} do not "
+                "reach the SQL as they are; this query cannot be compiled once."
             )
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         return _Compiled(compiler, sql, list(params), slots, names)
@@ -127,6 +114,33 @@ class _Compiled:
             dict(zip(names, row, strict=True))
             for row in self.compiler.results_iter(results=[fetched])
         ]
+
+
+def _wanted(connection, stand_ins: dict) -> dict:
+    """Return each stand-in as sent to the database: (value name, tuple index)."""
+    wanted = {}
+    for name, stand_in in stand_ins.items():
+        if isinstance(stand_in, tuple):
+            for n, item in enumerate(stand_in):
+                if item is not None:
+                    wanted[_adapt(connection, item)] = (name, n)
+        elif stand_in is not None:
+            wanted[_adapt(connection, stand_in)] = (name, None)
+    return wanted
+
+
+def _slots(connection, stand_ins: dict, params) -> list[tuple]:
+    """Return (parameter index, value name, tuple index) of each stand-in met."""
+    wanted = _wanted(connection, stand_ins)
+    slots = []
+    for index, param in enumerate(params):
+        try:
+            slot = wanted.get(param)
+        except TypeError:  # An unhashable parameter: not a stand-in.
+            continue
+        if slot is not None:
+            slots.append((index, *slot))
+    return slots
 
 
 def _shape(value):
